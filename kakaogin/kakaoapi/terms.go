@@ -1,0 +1,90 @@
+package kakaoapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// TermsResult selects which service terms ServiceTerms lists.
+type TermsResult string
+
+// TermsResult values (§10.1).
+const (
+	AgreedServiceTerms TermsResult = "agreed_service_terms" // terms the user agreed to (Kakao's default)
+	AppServiceTerms    TermsResult = "app_service_terms"    // all terms enabled for the app
+)
+
+// ServiceTermsOptions are the optional parameters of ServiceTerms.
+type ServiceTermsOptions struct {
+	Result TermsResult // empty: Kakao's default, AgreedServiceTerms
+	Tags   []string    // restrict to these tags (sent comma-separated)
+}
+
+// ServiceTerm is the state of one Kakao Sync service term (§10).
+type ServiceTerm struct {
+	Tag       string     `json:"tag"`
+	Required  bool       `json:"required"`
+	Agreed    bool       `json:"agreed"`
+	Revocable bool       `json:"revocable"`
+	AgreedAt  *time.Time `json:"agreed_at,omitempty"` // when last agreed
+	AgreedBy  string     `json:"agreed_by,omitempty"` // "KAUTH" (consent screen) or "KAPI" (upgrade API)
+}
+
+// ServiceTermsInfo is the answer of the service-terms APIs; each API fills
+// its own list.
+type ServiceTermsInfo struct {
+	ID                  int64         `json:"id"`
+	ServiceTerms        []ServiceTerm `json:"service_terms,omitempty"`         // ServiceTerms
+	RevokedServiceTerms []ServiceTerm `json:"revoked_service_terms,omitempty"` // RevokeServiceTerms
+	AgreedServiceTerms  []ServiceTerm `json:"agreed_service_terms,omitempty"`  // UpgradeServiceTerms
+}
+
+// ServiceTerms returns the user's service-terms state (/v2/user/service_terms,
+// §10.1, Kakao Sync apps only). opts may be nil. An unknown tag gives
+// ErrBadParameter.
+func (c *Client) ServiceTerms(ctx context.Context, auth Auth, opts *ServiceTermsOptions) (*ServiceTermsInfo, error) {
+	params := url.Values{}
+	if opts != nil {
+		setIf(params, "result", string(opts.Result))
+		setIf(params, "tags", strings.Join(opts.Tags, ","))
+	}
+	return c.terms(ctx, endpoint{op: "service terms", method: http.MethodGet, path: "/v2/user/service_terms"}, auth, params)
+}
+
+// RevokeServiceTerms withdraws the user's agreement to the given revocable
+// terms (/v2/user/revoke/service_terms, §10.2). Terms that could not be
+// revoked are left out of RevokedServiceTerms; an unknown tag gives
+// ErrBadParameter.
+func (c *Client) RevokeServiceTerms(ctx context.Context, auth Auth, tags ...string) (*ServiceTermsInfo, error) {
+	return c.termsTags(ctx, endpoint{op: "revoke service terms", method: http.MethodPost, path: "/v2/user/revoke/service_terms"}, auth, tags)
+}
+
+// UpgradeServiceTerms records that the user agreed to the given terms, after
+// the service collected the agreement itself
+// (/v2/user/upgrade/service_terms, §10.3). Tags already agreed or invalid
+// are left out of AgreedServiceTerms.
+func (c *Client) UpgradeServiceTerms(ctx context.Context, auth Auth, tags ...string) (*ServiceTermsInfo, error) {
+	return c.termsTags(ctx, endpoint{op: "agree service terms", method: http.MethodPost, path: "/v2/user/upgrade/service_terms"}, auth, tags)
+}
+
+func (c *Client) termsTags(ctx context.Context, e endpoint, auth Auth, tags []string) (*ServiceTermsInfo, error) {
+	if len(tags) == 0 {
+		return nil, errors.New("kakaoapi: " + e.op + ": no tags")
+	}
+	return c.terms(ctx, e, auth, url.Values{"tags": {strings.Join(tags, ",")}})
+}
+
+func (c *Client) terms(ctx context.Context, e endpoint, auth Auth, params url.Values) (*ServiceTermsInfo, error) {
+	var t ServiceTermsInfo
+	if err := c.api(ctx, e, auth, params, &t); err != nil {
+		return nil, err
+	}
+	if t.ID <= 0 {
+		return nil, wrapMalformed(e.op, "missing user id")
+	}
+	return &t, nil
+}

@@ -1,0 +1,49 @@
+package kakaoapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// AccessTokenInfo describes a valid access token (§4).
+type AccessTokenInfo struct {
+	ID        int64         // service user ID
+	ExpiresIn time.Duration // remaining lifetime
+	AppID     int64         // app the token belongs to
+}
+
+// UnmarshalJSON decodes Kakao's {"id","expires_in","app_id"} form.
+func (i *AccessTokenInfo) UnmarshalJSON(b []byte) error {
+	var j struct {
+		ID        int64 `json:"id"`
+		ExpiresIn int64 `json:"expires_in"`
+		AppID     int64 `json:"app_id"`
+	}
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	if j.ExpiresIn < 0 || j.ExpiresIn > maxLifetime {
+		return malformed("expires_in out of range")
+	}
+	*i = AccessTokenInfo{ID: j.ID, ExpiresIn: time.Duration(j.ExpiresIn) * time.Second, AppID: j.AppID}
+	return nil
+}
+
+// AccessTokenInfo checks an access token and reports its remaining life
+// (/v1/user/access_token_info, §4). auth must be a user token. Errors:
+// ErrInvalidToken (refresh), ErrUnavailable (-1: transient, do not log the
+// user out), ErrBadParameter (-2: malformed token); any other *APIError
+// means the token, user or app is no longer usable.
+func (c *Client) AccessTokenInfo(ctx context.Context, auth Auth) (*AccessTokenInfo, error) {
+	e := endpoint{op: "access token info", method: http.MethodGet, path: "/v1/user/access_token_info", userOnly: true}
+	var info AccessTokenInfo
+	if err := c.api(ctx, e, auth, nil, &info); err != nil {
+		return nil, err
+	}
+	if info.ID <= 0 {
+		return nil, wrapMalformed(e.op, "missing user id")
+	}
+	return &info, nil
+}

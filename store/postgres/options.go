@@ -1,0 +1,106 @@
+package postgres
+
+import (
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// DefaultCleanupInterval is how often a Store deletes expired sessions,
+// index entries and locks when no interval is configured.
+const DefaultCleanupInterval = 5 * time.Minute
+
+// Option configures Open and New. Options given to Open override the same
+// setting taken from the URL.
+type Option func(*config)
+
+// config is the resolved configuration of a Store.
+type config struct {
+	schema          string
+	cleanupInterval time.Duration
+	createTables    bool
+	logger          *slog.Logger
+}
+
+func defaultConfig() config {
+	return config{
+		cleanupInterval: DefaultCleanupInterval,
+		createTables:    true,
+		logger:          slog.New(slog.DiscardHandler),
+	}
+}
+
+// WithSchema puts the store's tables in the named PostgreSQL schema, which
+// Open creates if needed. The default is the first schema of the
+// connection's search_path (normally "public"). Several apps, or parallel
+// tests, can share one database by using one schema each. The URL query
+// parameter schema=NAME does the same.
+func WithSchema(name string) Option {
+	return func(c *config) { c.schema = name }
+}
+
+// WithCleanupInterval sets how often expired rows are deleted in the
+// background (default DefaultCleanupInterval). Zero or a negative interval
+// turns the cleanup off, for deployments where another instance or a cron
+// job does it. The URL query parameter cleanup_interval=DURATION (a Go
+// duration such as 1m30s) does the same.
+func WithCleanupInterval(d time.Duration) Option {
+	return func(c *config) { c.cleanupInterval = d }
+}
+
+// WithCreateTables tells Open whether to create the schema and tables when
+// they are missing (default true). Pass false when an operator manages the
+// schema with the SQL shown in the package documentation and the app's
+// role may not run DDL; Open then only checks that the tables exist. The
+// URL query parameter create_tables=false does the same.
+func WithCreateTables(create bool) Option {
+	return func(c *config) { c.createTables = create }
+}
+
+// WithLogger sets where background cleanup failures are reported (default:
+// discarded). Messages never contain tokens or passwords.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	}
+}
+
+// Query parameters of a store URL that this package handles itself and
+// removes before the rest of the URL reaches pgx.
+const (
+	paramSchema          = "schema"
+	paramCleanupInterval = "cleanup_interval"
+	paramCreateTables    = "create_tables"
+)
+
+// takeURLParams moves this package's own query parameters from u into c and
+// deletes them from u.
+func takeURLParams(u *url.URL, c *config) error {
+	q := u.Query()
+	if v, ok := q[paramSchema]; ok {
+		c.schema = v[len(v)-1]
+		q.Del(paramSchema)
+	}
+	if v, ok := q[paramCleanupInterval]; ok {
+		d, err := time.ParseDuration(v[len(v)-1])
+		if err != nil {
+			return fmt.Errorf("%s=%q is not a duration such as 5m", paramCleanupInterval, v[len(v)-1])
+		}
+		c.cleanupInterval = d
+		q.Del(paramCleanupInterval)
+	}
+	if v, ok := q[paramCreateTables]; ok {
+		b, err := strconv.ParseBool(v[len(v)-1])
+		if err != nil {
+			return fmt.Errorf("%s=%q is not true or false", paramCreateTables, v[len(v)-1])
+		}
+		c.createTables = b
+		q.Del(paramCreateTables)
+	}
+	u.RawQuery = q.Encode()
+	return nil
+}
