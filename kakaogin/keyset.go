@@ -1,0 +1,246 @@
+package kakaogin
+
+import (
+	"context"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"golang.org/x/sync/singleflight"
+)
+
+// ErrUnknownSigningKey is returned when an ID token names a key that is not
+// in Kakao's key set, even after a refetch (or when a refetch is not allowed
+// yet). Logins that fail with it may succeed when tried again (R5).
+var ErrUnknownSigningKey = errors.New("kakaogin: ID token signed with an unknown key")
+
+// minKeyRefetch is the least time between two refetches forced by an
+// unknown key ID (C45): go-oidc's own key set refetches on every failure,
+// and Kakao may block frequent key fetches.
+const minKeyRefetch = 30 * time.Second
+
+// keySet is the oidc.KeySet of a Kakao app: Kakao's JWKS, fetched on first
+// use, cached, and refetched only for an unknown key ID, at most once per
+// minKeyRefetch, with concurrent refetches merged into one request.
+//
+// It accepts only RS256 signatures (C36, C37) by keys of the published set
+// (C43): a token's own jwk, jku, x5u or x5c header is never used, and a
+// token carrying crit is refused. Keys it cannot use (other kty, use=enc,
+// unparseable) are skipped, not fatal (C46). A token without kid is
+// accepted when exactly one published key verifies it (C44).
+type keySet struct {
+	url  string
+	hc   *http.Client
+	now  func() time.Time
+	wait time.Duration // minKeyRefetch; shorter in tests
+
+	fetches singleflight.Group
+
+	mu        sync.Mutex
+	keys      []jose.JSONWebKey
+	fetchedAt time.Time // last successful or failed fetch attempt
+	fetched   bool      // keys holds a fetched set
+}
+
+func newKeySet(jwksURL string, hc *http.Client, now func() time.Time) *keySet {
+	return &keySet{url: jwksURL, hc: hc, now: now, wait: minKeyRefetch}
+}
+
+// VerifySignature implements oidc.KeySet.
+func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error) {
+	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil {
+		return nil, fmt.Errorf("kakaogin: ID token: %w", err)
+	}
+	if len(jws.Signatures) != 1 {
+		return nil, errors.New("kakaogin: ID token: want exactly one signature")
+	}
+	if name, ok := keySourceHeader(raw); ok {
+		return nil, fmt.Errorf("kakaogin: ID token: header %q is not accepted", name)
+	}
+	h := jws.Signatures[0].Protected
+
+	keys, err := k.cached(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p, known, err := verifyWith(jws, h.KeyID, keys); known {
+		return p, err
+	}
+	// The key is not in the cached set: Kakao may have rotated its keys.
+	keys, err = k.refresh(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p, known, err := verifyWith(jws, h.KeyID, keys); known {
+		return p, err
+	}
+	return nil, ErrUnknownSigningKey
+}
+
+// keySourceHeader reports a protected-header parameter that names its own
+// key or key source (jwk, jku, x5u, x5c) or demands extensions (crit). The
+// token is compact (ParseSigned has accepted it), so the header is the first
+// dot-separated part.
+func keySourceHeader(raw string) (string, bool) {
+	head, _, _ := strings.Cut(raw, ".")
+	b, err := base64.RawURLEncoding.DecodeString(head)
+	if err != nil {
+		return "header", true
+	}
+	var h map[string]json.RawMessage
+	if err := json.Unmarshal(b, &h); err != nil {
+		return "header", true
+	}
+	for _, name := range []string{"jwk", "jku", "x5u", "x5c", "crit"} {
+		if _, ok := h[name]; ok {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+// verifyWith verifies jws with the key named kid, or with every key when
+// kid is empty. known reports whether a candidate key was found; when it is
+// false the caller may refetch the key set.
+func verifyWith(jws *jose.JSONWebSignature, kid string, keys []jose.JSONWebKey) (payload []byte, known bool, err error) {
+	var hits int
+	for _, key := range keys {
+		if kid != "" && key.KeyID != kid {
+			continue
+		}
+		known = true
+		p, err := jws.Verify(key.Key)
+		if err == nil {
+			hits++
+			payload = p
+		}
+	}
+	switch {
+	case !known:
+		return nil, false, nil
+	case hits == 1:
+		return payload, true, nil
+	case hits > 1:
+		// Only possible without kid and with a key published twice.
+		return nil, true, errors.New("kakaogin: ID token: more than one key verifies it")
+	default:
+		return nil, true, errors.New("kakaogin: ID token: bad signature")
+	}
+}
+
+// cached returns the cached keys, fetching them on first use.
+func (k *keySet) cached(ctx context.Context) ([]jose.JSONWebKey, error) {
+	k.mu.Lock()
+	keys, ok := k.keys, k.fetched
+	k.mu.Unlock()
+	if ok {
+		return keys, nil
+	}
+	return k.refresh(ctx)
+}
+
+// refresh fetches the key set unless a fetch happened less than k.wait ago,
+// in which case it returns the cached keys. Concurrent callers share one
+// request.
+func (k *keySet) refresh(ctx context.Context) ([]jose.JSONWebKey, error) {
+	k.mu.Lock()
+	if !k.fetchedAt.IsZero() && k.now().Sub(k.fetchedAt) < k.wait {
+		keys, ok := k.keys, k.fetched
+		k.mu.Unlock()
+		if !ok {
+			return nil, fmt.Errorf("%w: key set unavailable, retry later", ErrUnknownSigningKey)
+		}
+		return keys, nil
+	}
+	k.mu.Unlock()
+
+	ch := k.fetches.DoChan("jwks", func() (any, error) {
+		// Detached from one caller's cancellation so that the others
+		// waiting on this fetch are not failed by it; bounded by the
+		// HTTP client's own timeout.
+		keys, err := k.fetch(context.WithoutCancel(ctx))
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		k.fetchedAt = k.now()
+		if err != nil {
+			return nil, err
+		}
+		k.keys, k.fetched = keys, true
+		return keys, nil
+	})
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.([]jose.JSONWebKey), nil
+	}
+}
+
+// maxJWKS caps the key set document.
+const maxJWKS = 256 << 10
+
+// fetch downloads and parses the key set.
+func (k *keySet) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, k.url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("kakaogin: key set request: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := k.hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("kakaogin: fetch key set: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("kakaogin: fetch key set: HTTP status %d", resp.StatusCode)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxJWKS+1))
+	if err != nil {
+		return nil, fmt.Errorf("kakaogin: read key set: %w", err)
+	}
+	if len(body) > maxJWKS {
+		return nil, errors.New("kakaogin: key set larger than 256 KiB")
+	}
+	return parseJWKS(body)
+}
+
+// parseJWKS keeps the RSA signing keys of a JWKS document and skips every
+// key it cannot use (C46). A document without one usable key is an error.
+func parseJWKS(body []byte) ([]jose.JSONWebKey, error) {
+	var doc struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil, fmt.Errorf("kakaogin: key set: %w", err)
+	}
+	var keys []jose.JSONWebKey
+	for _, raw := range doc.Keys {
+		var key jose.JSONWebKey
+		if err := key.UnmarshalJSON(raw); err != nil {
+			continue
+		}
+		if _, ok := key.Key.(*rsa.PublicKey); !ok {
+			continue
+		}
+		if (key.Use != "" && key.Use != "sig") || (key.Algorithm != "" && key.Algorithm != string(jose.RS256)) {
+			continue
+		}
+		keys = append(keys, key)
+	}
+	if len(keys) == 0 {
+		return nil, errors.New("kakaogin: key set has no usable RS256 key")
+	}
+	return keys, nil
+}
