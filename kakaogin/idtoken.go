@@ -198,10 +198,11 @@ func (t *idTokenVerifier) checkClaims(raws map[string]json.RawMessage, tok *oidc
 	return c, nil
 }
 
-// parseKakaoID parses a Kakao service user ID: 1–19 ASCII digits, no sign,
-// no space, positive, within int64.
+// parseKakaoID parses a Kakao service user ID in canonical form: 1–19 ASCII
+// digits without sign, space or leading zero, positive, within int64. A
+// non-canonical form ("0042") could otherwise name the same user as "42".
 func parseKakaoID(s string) (int64, error) {
-	if len(s) == 0 || len(s) > 19 {
+	if len(s) == 0 || len(s) > 19 || s[0] == '0' {
 		return 0, errors.New("not a Kakao user ID")
 	}
 	for i := 0; i < len(s); i++ {
