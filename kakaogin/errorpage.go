@@ -1,0 +1,153 @@
+package kakaogin
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/base64"
+	"html/template"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+//go:embed templates/error.html
+var templateFS embed.FS
+
+// ErrorPage is what an error answer shows. A host that renders its own
+// error pages (Config.ErrorPage) receives it; every field is safe to show.
+type ErrorPage struct {
+	Status   int
+	Code     ErrorCode
+	Lang     Lang
+	Title    string
+	Message  string
+	RetryURL string // where "try again" leads, a same-site path; may be empty
+	// Nonce is a fresh CSP nonce allowed for <style> and <script> elements
+	// of the page.
+	Nonce string
+}
+
+// errorRenderer answers requests with an *Error: JSON or HTML by Accept,
+// Korean or English by Accept-Language, security headers set, the cause
+// logged (never shown).
+type errorRenderer struct {
+	tmpl   *template.Template
+	custom func(c *gin.Context, p ErrorPage) // host override; nil for ours
+	log    *slog.Logger
+}
+
+func newErrorRenderer(custom func(*gin.Context, ErrorPage), log *slog.Logger) (*errorRenderer, error) {
+	t, err := template.ParseFS(templateFS, "templates/error.html")
+	if err != nil {
+		return nil, err
+	}
+	return &errorRenderer{tmpl: t, custom: custom, log: log}, nil
+}
+
+// render answers c with e and aborts the handler chain.
+func (r *errorRenderer) render(c *gin.Context, e *Error, retryURL string) {
+	r.logError(c.Request.Context(), c.Request, e)
+	if c.Writer.Written() {
+		c.Abort()
+		return
+	}
+	lang := requestLang(c.Request)
+	title, msg := Message(e.Code, lang)
+	p := ErrorPage{
+		Status: e.Status, Code: e.Code, Lang: lang, Title: title, Message: msg,
+		RetryURL: retryURL, Nonce: cspNonce(),
+	}
+	setPageHeaders(c.Writer.Header(), p.Nonce)
+	if wantsJSON(c.Request) {
+		body := gin.H{"error": string(e.Code), "message": msg}
+		if retryURL != "" {
+			body["retry_url"] = retryURL
+		}
+		c.AbortWithStatusJSON(e.Status, body)
+		return
+	}
+	if r.custom != nil {
+		r.custom(c, p)
+		c.Abort()
+		return
+	}
+	c.Status(e.Status)
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	if err := r.tmpl.Execute(c.Writer, p); err != nil {
+		r.log.ErrorContext(c.Request.Context(), "kakaogin: render error page", "err", err)
+	}
+	c.Abort()
+}
+
+// logError logs e for the operator: the code, the cause (which carries no
+// secrets: kakaoapi errors leave out bodies and tokens), and a console hint
+// when Kakao's answer names one.
+func (r *errorRenderer) logError(ctx context.Context, req *http.Request, e *Error) {
+	level := slog.LevelWarn
+	if e.Status >= 500 {
+		level = slog.LevelError
+	}
+	attrs := []any{"code", string(e.Code), "status", e.Status, "path", req.URL.Path}
+	if e.Err != nil {
+		attrs = append(attrs, "err", e.Err.Error())
+		if hint := operatorHint(e.Err); hint != "" {
+			attrs = append(attrs, "hint", hint)
+		}
+	}
+	r.log.Log(ctx, level, "kakaogin: request failed", attrs...)
+}
+
+// setPageHeaders sets the headers every library page carries (C64, C103).
+func setPageHeaders(h http.Header, nonce string) {
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	csp := "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+	if nonce != "" {
+		csp += "; style-src 'nonce-" + nonce + "'"
+	}
+	h.Set("Content-Security-Policy", csp)
+}
+
+func cspNonce() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return base64.RawStdEncoding.EncodeToString(b[:])
+}
+
+// wantsJSON reports whether the client prefers JSON to HTML: an Accept
+// header ranking application/json (or */*+json) above text/html, or an XHR.
+func wantsJSON(r *http.Request) bool {
+	if r.Header.Get("X-Requested-With") == "XMLHttpRequest" {
+		return true
+	}
+	accept := r.Header.Get("Accept")
+	if accept == "" || len(accept) > 1024 {
+		return false
+	}
+	var jsonQ, htmlQ float64 = -1, -1
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		q := 1.0
+		if v, ok := params["q"]; ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1 {
+				q = f
+			}
+		}
+		switch {
+		case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+			jsonQ = max(jsonQ, q)
+		case mt == "text/html":
+			htmlQ = max(htmlQ, q)
+		}
+	}
+	return jsonQ > 0 && jsonQ > htmlQ
+}

@@ -1,0 +1,190 @@
+package kakaogin
+
+import (
+	"net/http"
+	"strings"
+
+	"golang.org/x/text/language"
+)
+
+// Lang is a language the library's pages and messages are written in.
+type Lang string
+
+// Supported languages. Korean is the default for requests that state no
+// preference.
+const (
+	Korean  Lang = "ko"
+	English Lang = "en"
+)
+
+// requestLang returns the language for r: its lang cookie or query (as set
+// by a host's language toggle) when valid, else Accept-Language, else
+// Korean.
+func requestLang(r *http.Request) Lang {
+	if c, err := r.Cookie("lang"); err == nil {
+		if l, ok := parseLang(c.Value); ok {
+			return l
+		}
+	}
+	h := r.Header.Get("Accept-Language")
+	if h == "" || len(h) > 256 {
+		return Korean
+	}
+	tags, _, err := language.ParseAcceptLanguage(h)
+	if err != nil || len(tags) == 0 {
+		return Korean
+	}
+	for _, t := range tags { // sorted by q, highest first
+		base, _ := t.Base()
+		if l, ok := parseLang(base.String()); ok {
+			return l
+		}
+	}
+	return Korean
+}
+
+func parseLang(s string) (Lang, bool) {
+	switch strings.ToLower(s) {
+	case "ko":
+		return Korean, true
+	case "en":
+		return English, true
+	}
+	return "", false
+}
+
+// message is the user-facing text of an error code in both languages.
+type message struct {
+	ko, en   string // one or two sentences: what happened, what to do
+	koT, enT string // page title
+}
+
+func (m message) text(l Lang) (title, body string) {
+	if l == English {
+		return m.enT, m.en
+	}
+	return m.koT, m.ko
+}
+
+// messageOf returns the text of code. Texts say what happened and what the
+// user can do; they never contain request input or causes.
+func messageOf(code ErrorCode) (message, bool) {
+	switch code {
+	case CodeBadRequest:
+		return message{
+			koT: "잘못된 요청", enT: "Bad request",
+			ko: "요청 형식이 올바르지 않습니다. 처음부터 다시 시도해 주세요.",
+			en: "The request was malformed. Please start again."}, true
+	case CodeStateMismatch:
+		return message{
+			koT: "로그인을 완료할 수 없습니다", enT: "Login could not be completed",
+			ko: "이 로그인 요청은 이미 사용되었거나 다른 브라우저에서 시작되었습니다. 다시 로그인해 주세요.",
+			en: "This login attempt was already used or was started in another browser. Please log in again."}, true
+	case CodeFlowExpired:
+		return message{
+			koT: "로그인 시간이 초과되었습니다", enT: "Login timed out",
+			ko: "로그인을 시작한 지 너무 오래되었습니다. 다시 로그인해 주세요.",
+			en: "Too much time passed since the login started. Please log in again."}, true
+	case CodeAccessDenied:
+		return message{
+			koT: "로그인이 취소되었습니다", enT: "Login cancelled",
+			ko: "카카오 로그인을 취소하셨습니다. 언제든 다시 시도할 수 있습니다.",
+			en: "You cancelled Kakao Login. You can try again at any time."}, true
+	case CodeConsentRequired:
+		return message{
+			koT: "동의가 필요합니다", enT: "Consent needed",
+			ko: "서비스 이용에 필요한 항목에 동의하지 않으셨습니다. 다시 로그인하여 동의해 주세요.",
+			en: "A consent item this service needs was not given. Please log in again and agree to it."}, true
+	case CodeLoginRequired:
+		return message{
+			koT: "로그인이 필요합니다", enT: "Login required",
+			ko: "이 페이지를 보려면 로그인해 주세요.",
+			en: "Please log in to see this page."}, true
+	case CodeInsufficientScope:
+		return message{
+			koT: "추가 동의가 필요합니다", enT: "More consent needed",
+			ko: "이 기능을 사용하려면 추가 항목에 동의해야 합니다.",
+			en: "This feature needs your consent to more items."}, true
+	case CodeForbidden:
+		return message{
+			koT: "요청이 거부되었습니다", enT: "Request refused",
+			ko: "이 요청은 이 사이트의 페이지에서 보낸 것이 아니어서 처리하지 않았습니다. 페이지를 새로고침한 뒤 다시 시도해 주세요.",
+			en: "This request did not come from this site's own page, so nothing was changed. Reload the page and try again."}, true
+	case CodeInvalidIDToken:
+		return message{
+			koT: "로그인을 확인할 수 없습니다", enT: "Login could not be verified",
+			ko: "카카오에서 받은 로그인 정보를 확인하지 못했습니다. 잠시 후 다시 로그인해 주세요.",
+			en: "The login information from Kakao could not be verified. Please log in again shortly."}, true
+	case CodeIdentityMismatch:
+		return message{
+			koT: "로그인을 확인할 수 없습니다", enT: "Login could not be verified",
+			ko: "카카오에서 받은 사용자 정보가 일치하지 않습니다. 다시 로그인해 주세요.",
+			en: "The user information from Kakao did not match. Please log in again."}, true
+	case CodeLinkConflict:
+		return message{
+			koT: "이미 연결된 카카오계정", enT: "Kakao account already linked",
+			ko: "이 카카오계정은 이미 다른 회원 계정에 연결되어 있습니다.",
+			en: "This Kakao account is already linked to another account on this site."}, true
+	case CodeKakaoError:
+		return message{
+			koT: "카카오 로그인 오류", enT: "Kakao Login error",
+			ko: "카카오 로그인 설정 문제로 요청을 처리하지 못했습니다. 사이트 관리자에게 문의해 주세요.",
+			en: "Kakao Login could not complete because of a configuration problem. Please contact the site's operator."}, true
+	case CodeKakaoUnavailable:
+		return message{
+			koT: "카카오에 연결할 수 없습니다", enT: "Kakao is unavailable",
+			ko: "카카오 서버가 응답하지 않습니다. 잠시 후 다시 시도해 주세요.",
+			en: "Kakao's servers are not answering. Please try again in a moment."}, true
+	case CodeSessionUnavailable:
+		return message{
+			koT: "일시적인 오류", enT: "Temporary error",
+			ko: "로그인 정보를 저장하는 서버에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.",
+			en: "The server that keeps logins is not answering. Please try again in a moment."}, true
+	case CodeReauthRequired:
+		return message{
+			koT: "다시 로그인해 주세요", enT: "Please log in again",
+			ko: "안전을 위해 이 작업 전에 다시 로그인해야 합니다.",
+			en: "For your safety, please log in again before doing this."}, true
+	case CodeNotLinked:
+		return message{
+			koT: "연결이 끊어졌습니다", enT: "Disconnected",
+			ko: "이 카카오계정은 더 이상 이 서비스에 연결되어 있지 않습니다. 다시 로그인해 주세요.",
+			en: "This Kakao account is no longer connected to this service. Please log in again."}, true
+	case CodeSignupRequired:
+		return message{
+			koT: "가입을 완료해 주세요", enT: "Finish signing up",
+			ko: "서비스를 이용하려면 가입 절차를 완료해야 합니다.",
+			en: "Please finish signing up to use this service."}, true
+	case CodeMethodNotAllowed:
+		return message{
+			koT: "허용되지 않는 요청", enT: "Method not allowed",
+			ko: "이 주소는 양식 제출로만 사용할 수 있습니다.",
+			en: "This address can only be used by submitting a form."}, true
+	case CodeUnauthorizedCaller:
+		return message{
+			koT: "인증 실패", enT: "Unauthorized",
+			ko: "요청의 인증 정보가 올바르지 않습니다.",
+			en: "The request's credentials are not valid."}, true
+	case CodeHookFailed:
+		return message{
+			koT: "처리 중 오류", enT: "Something went wrong",
+			ko: "요청을 처리하는 중 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.",
+			en: "Something went wrong while handling the request. Please try again shortly."}, true
+	case CodeInternal:
+		return message{
+			koT: "처리 중 오류", enT: "Something went wrong",
+			ko: "요청을 처리하는 중 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.",
+			en: "Something went wrong while handling the request. Please try again shortly."}, true
+	}
+	return message{}, false
+}
+
+// Message returns the user-facing title and text of code in lang. Unknown
+// codes get the generic internal-error text.
+func Message(code ErrorCode, lang Lang) (title, text string) {
+	m, ok := messageOf(code)
+	if !ok {
+		m, _ = messageOf(CodeInternal)
+	}
+	return m.text(lang)
+}
