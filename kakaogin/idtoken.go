@@ -95,6 +95,9 @@ func (t *idTokenVerifier) Verify(ctx context.Context, raw string, want idTokenCh
 	if raw == "" {
 		return nil, fmt.Errorf("%w: missing", ErrIDToken)
 	}
+	if err := precheckJWT(raw); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrIDToken, err)
+	}
 	rec := &recordingKeySet{KeySet: t.ks}
 	tok, err := oidc.NewVerifier(t.issuer, rec, &t.cfg).Verify(ctx, raw)
 	if err != nil {
@@ -196,6 +199,32 @@ func (t *idTokenVerifier) checkClaims(raws map[string]json.RawMessage, tok *oidc
 		}
 	}
 	return c, nil
+}
+
+// maxIDToken bounds the size of an ID token (C33).
+const maxIDToken = 16 << 10
+
+// precheckJWT checks the shape of a compact JWS before any parser sees it:
+// at most 16 KiB, exactly three parts of base64url characters, no JWE and
+// no JSON serialization (C33).
+func precheckJWT(raw string) error {
+	if len(raw) > maxIDToken {
+		return errors.New("larger than 16 KiB")
+	}
+	dots := 0
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case c == '.':
+			dots++
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_':
+		default:
+			return errors.New("not a compact JWS")
+		}
+	}
+	if dots != 2 {
+		return errors.New("not a compact JWS")
+	}
+	return nil
 }
 
 // parseKakaoID parses a Kakao service user ID in canonical form: 1–19 ASCII

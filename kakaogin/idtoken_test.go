@@ -215,6 +215,10 @@ func TestVerifyRejects(t *testing.T) {
 		{"at_hash mismatch", sign(t, f.key, jose.RS256, with(func(m map[string]any) { m["at_hash"] = "AAAAAAAAAAAAAAAAAAAAAA" }), nil), idTokenChecks{AccessToken: "access"}},
 		{"duplicate sub", sign(t, f.key, jose.RS256, `{"iss":"`+testIssuer+`","aud":"`+testClientID+`","sub":"1","sub":"2","iat":1799999995,"exp":1800003600}`, nil), idTokenChecks{}},
 		{"empty token", "", idTokenChecks{}},
+		{"C33 a megabyte of dots", strings.Repeat(".", 1<<20), idTokenChecks{}},
+		{"C33 over 16 KiB", good + strings.Repeat("A", 16<<10), idTokenChecks{}},
+		{"C33 JWE (five parts)", "a.b.c.d.e", idTokenChecks{}},
+		{"C33 JSON serialization", `{"payload":"x","signatures":[]}`, idTokenChecks{}},
 		{"garbage", "a.b.c", idTokenChecks{}},
 	}
 	for _, tc := range cases {
