@@ -40,20 +40,52 @@ func Open(ctx context.Context, rawURL string, backends ...Backend) (Store, error
 		return nil, fmt.Errorf("store: store URL %q has no scheme (want memory:, sqlite:, redis:// or postgres://)", Redact(u))
 	}
 	scheme := strings.ToLower(u.Scheme)
+	var known []string
 	for _, b := range backends {
 		for _, s := range b.Schemes {
 			if s == scheme {
 				return b.Open(ctx, u)
 			}
+			known = append(known, s+":")
 		}
 	}
-	return nil, fmt.Errorf("store: no backend for scheme %q given to store.Open (pass e.g. redis.Backend)", scheme)
+	if len(known) == 0 {
+		return nil, fmt.Errorf("store: no backend for scheme %q: no backends given to store.Open (pass e.g. memory.Backend, redis.Backend)", scheme)
+	}
+	return nil, fmt.Errorf("store: no backend for scheme %q (known: %s)", scheme, strings.Join(known, ", "))
 }
 
-// Redact returns u as a string with any password replaced, for error
-// messages and logs.
+// isSecretParam reports query parameters that carry credentials in some
+// drivers' URLs.
+func isSecretParam(name string) bool {
+	switch strings.ToLower(name) {
+	case "password", "pass", "pwd", "sslpassword", "token", "secret":
+		return true
+	}
+	return false
+}
+
+// Redact returns u as a string with any password replaced, in the user
+// info and in credential query parameters, for error messages and logs.
 func Redact(u *url.URL) string {
-	return u.Redacted()
+	if u == nil {
+		return ""
+	}
+	c := *u
+	if c.RawQuery != "" {
+		q := c.Query()
+		changed := false
+		for k := range q {
+			if isSecretParam(k) {
+				q[k] = []string{"xxxxx"}
+				changed = true
+			}
+		}
+		if changed {
+			c.RawQuery = q.Encode()
+		}
+	}
+	return c.Redacted()
 }
 
 // redactURLError drops the URL text from a url.Parse error, which may hold

@@ -1,0 +1,65 @@
+package memory
+
+import (
+	"context"
+	"time"
+)
+
+// startCleanup runs DeleteExpired every interval until Close. A
+// non-positive interval starts nothing.
+func (s *Store) startCleanup(interval time.Duration) {
+	if interval <= 0 {
+		close(s.cleanupDone)
+		return
+	}
+	go func() {
+		defer close(s.cleanupDone)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.stopCleanup:
+				return
+			case <-t.C:
+				_, _ = s.DeleteExpired(context.Background())
+			}
+		}
+	}()
+}
+
+// DeleteExpired deletes the expired sessions, revocations, user index
+// entries and locks now and returns how many it deleted. The background
+// cleanup calls it; call it yourself when the cleanup is turned off.
+func (s *Store) DeleteExpired(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx, "delete expired"); err != nil {
+		return 0, err
+	}
+	now := s.now()
+	n := 0
+	for token, e := range s.sessions {
+		if !e.expiry.After(now) {
+			delete(s.sessions, token)
+			n++
+		}
+	}
+	for user, tokens := range s.users {
+		for token, expiry := range tokens {
+			if !expiry.After(now) {
+				delete(tokens, token)
+				n++
+			}
+		}
+		if len(tokens) == 0 {
+			delete(s.users, user)
+		}
+	}
+	for name, l := range s.locks {
+		if !l.expiry.After(now) {
+			delete(s.locks, name)
+			n++
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,32 @@
+package postgres
+
+import (
+	"sync/atomic"
+	"testing"
+
+	"github.com/kakaologin/kakaologin/store"
+	"github.com/kakaologin/kakaologin/store/storetest"
+)
+
+// TestConformance runs the store conformance suite with every subtest on
+// one Store (one schema), as app instances share one database. The suite
+// names everything randomly, so subtests do not collide.
+func TestConformance(t *testing.T) {
+	s := openTest(t)
+	storetest.Run(t, func(*testing.T) store.Store { return s })
+}
+
+// TestConformanceTwoInstances runs the suite with subtests alternating
+// between two Stores on the same schema, so that what one instance writes
+// the other must honour.
+func TestConformanceTwoInstances(t *testing.T) {
+	schema := freshSchema(t)
+	a, b := openIn(t, schema), openIn(t, schema)
+	var n atomic.Int64
+	storetest.Run(t, func(*testing.T) store.Store {
+		if n.Add(1)%2 == 0 {
+			return b
+		}
+		return a
+	})
+}

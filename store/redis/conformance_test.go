@@ -1,0 +1,22 @@
+package redis
+
+import (
+	"testing"
+
+	"github.com/kakaologin/kakaologin/store"
+	"github.com/kakaologin/kakaologin/store/storetest"
+)
+
+// TestConformance runs the store conformance suite with a Store of its own
+// (its own key prefix) for every subtest.
+func TestConformance(t *testing.T) {
+	serverURL(t)
+	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t) })
+}
+
+// TestConformanceOneSharedStore runs the suite with every subtest on the
+// same Store, as app instances share one Redis.
+func TestConformanceOneSharedStore(t *testing.T) {
+	s := openTest(t)
+	storetest.Run(t, func(*testing.T) store.Store { return s })
+}

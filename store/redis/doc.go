@@ -1,0 +1,98 @@
+// Package redis is the Redis backend of store: sessions, the per-user
+// session index, locks and Kakao links, kept in Redis keys that every app
+// instance shares, through a go-redis v9 client. Standalone servers, Redis
+// Sentinel and Redis Cluster all work; every multi-key operation touches a
+// single hash slot.
+//
+//	st, err := redis.Open(ctx, "rediss://:secret@cache:6379/0?prefix=myapp:")
+//	if err != nil {
+//		return err // matches store.ErrUnavailable when the server does not answer
+//	}
+//	defer st.Close()
+//
+// or, naming backends at run time,
+//
+//	st, err := store.Open(ctx, os.Getenv("STORE_URL"), redis.Backend, memory.Backend)
+//
+// An app that already has a go-redis client (a *redis.Client,
+// *redis.ClusterClient or failover client) can use New instead.
+//
+// # URLs
+//
+// The scheme is redis:// (plain TCP) or rediss:// (TLS). The form of the
+// rest chooses the deployment:
+//
+//	redis://[user:password@]host:port/db                       one server
+//	redis://[user:password@]host:port?cluster=true&addr=h2:p2  Redis Cluster (seed nodes)
+//	redis://[user:password@]sentinel:26379/db?master_name=mymaster&addr=s2:26379&password=…
+//	                                                           Redis Sentinel
+//
+// For Sentinel, the user info of the URL authenticates to the sentinels and
+// the username= and password= query parameters to the master, as in
+// go-redis's ParseFailoverURL. Every other query parameter go-redis knows
+// (dial_timeout, read_timeout, pool_size, max_retries, skip_verify, …) is
+// passed on; unknown ones are an error. This package adds two:
+//
+//	prefix=STRING   key prefix (default "kakaologin:"; see WithPrefix)
+//	cluster=true    connect to a Redis Cluster
+//
+// Timeouts the URL leaves unset get values suited to a session store in
+// front of every request: dial, read and write timeouts of 2 s, a pool
+// wait of 3 s, at most 2 retries and 2 dial attempts, and request contexts
+// bounding every call (ContextTimeoutEnabled, always on). A lost server therefore
+// makes calls fail within seconds with store.ErrUnavailable, and the same
+// Store works again by itself once the server answers.
+//
+// Redis 6.2 or newer is required (ZADD GT).
+//
+// # Keys
+//
+// With the default prefix P = "kakaologin:":
+//
+//	P s:{TOKEN}        session data (a string), expires at the session's expiry (PEXPIREAT)
+//	P r:{TOKEN}        revocation tombstone, in the same hash slot as the session key
+//	P u:{USER}         sorted set of USER's tokens, scored by expiry in Unix milliseconds
+//	P l:NAME           lock: the holder's random fence, expires with the lock's ttl
+//	P {links}k:KAKAOID link of a Kakao user: "LINKEDAT_UNIXNANO:USERID"
+//	P {links}u:USERID  link of a host user: "LINKEDAT_UNIXNANO:KAKAOID"
+//
+// (without the spaces). An empty token, or one containing '{' or '}', is
+// stored hex-encoded under P sx:{xHEX} and P rx:{xHEX}, so that its two
+// keys always share a non-empty hash tag. The prefix itself may not contain
+// braces.
+//
+// Every write that checks before it writes is one Lua script, so it is
+// atomic across connections and app instances: CommitCtx and
+// CompareAndSwap refuse while the tombstone exists (store.ErrRevoked);
+// DeleteCtx removes the data and sets the tombstone, with a ttl of the
+// later of the session's remaining ttl and store.RevocationTTL; Link and
+// Unlink read and write both sides of a link in one script. All links
+// share the {links} hash tag, so in a Cluster they live on one node: links
+// are few and small, and two-sided uniqueness needs both keys in one slot.
+//
+// RevokeUser reads the user's sorted set, then tombstones each token with
+// its own single-slot script (pipelined, so one round trip per cluster
+// node), then removes exactly the tokens it read from the set. Its cost is
+// O(sessions of that user); sessions added while it runs are left alone.
+//
+// Locks are SET NX PX with a random fence; Unlock deletes the key only if
+// it still holds the fence (compare-and-delete script).
+//
+// # Clocks and cleanup
+//
+// Redis deletes expired keys itself, so a Store runs no background
+// goroutine. Session and index expiries are the absolute times the app
+// passes in; revocation and lock ttls, and the "is this index entry
+// expired" test, use the Redis server's clock. A link made without a
+// LinkedAt gets the app's clock. Expired index entries are
+// dropped (ZREMRANGEBYSCORE) whenever the user's index is written, and the
+// index key itself expires with its latest entry.
+//
+// # Errors
+//
+// Errors caused by the server not answering (refused or lost connection,
+// timeouts, pool exhausted, LOADING, MASTERDOWN, CLUSTERDOWN, TRYAGAIN,
+// READONLY during a failover, OOM under maxmemory noeviction, too many
+// clients) match store.ErrUnavailable and keep go-redis's error in their
+// chain. Error messages name the address, never the password.
+package redis

@@ -1,0 +1,85 @@
+package redis
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzOpenURL: no store URL, however malformed, panics the parser, and no
+// error shows the password it carries.
+func FuzzOpenURL(f *testing.F) {
+	for _, s := range []string{
+		"redis://127.0.0.1:6379/0",
+		"rediss://u:p@h:1/2?prefix=a:&dial_timeout=3s",
+		"redis://h?cluster=true&addr=h2:2&addr=h3:3",
+		"redis://h/0?master_name=m&password=p&addr=s:1",
+		"redis://h/0?prefix=%7B",
+		"redis://[::1]:6379/0?cluster=1",
+	} {
+		f.Add(s)
+	}
+	const secret = "Zq9secretZq9"
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return
+		}
+		u.Scheme = "redis"
+		u.User = url.UserPassword("app", secret)
+		q := u.Query()
+		if q.Has("master_name") {
+			q.Set("password", secret)
+			u.RawQuery = q.Encode()
+		}
+		cfg := defaultConfig()
+		rest := *u
+		p, err := takeURLParams(&rest, &cfg)
+		if err == nil {
+			err = cfg.check()
+		}
+		if err == nil {
+			if _, err = parseClientOptions(&rest, p); err == nil {
+				return
+			}
+		}
+		if msg := scrubSecrets(err.Error(), u) + redact(u); strings.Contains(msg, secret) {
+			t.Errorf("error shows the password: %s", msg)
+		}
+	})
+}
+
+// FuzzDecodeLinkValue: stored link values (which anyone with write access
+// to Redis can set) never panic the decoder, and good values round-trip.
+func FuzzDecodeLinkValue(f *testing.F) {
+	for _, s := range []string{"1715000000000000000:alice", ":", "x:y", "-5:", "99999999999999999999:a", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		at, other, err := decodeLinkValue(v)
+		if err != nil {
+			return
+		}
+		if at.Location() != time.UTC {
+			t.Errorf("decoded time %v is not UTC", at)
+		}
+		if !strings.HasSuffix(v, ":"+other) {
+			t.Errorf("decoded other side %q is not the end of %q", other, v)
+		}
+	})
+}
+
+// FuzzSessionKeys: every token gets a data and tombstone key in one slot.
+func FuzzSessionKeys(f *testing.F) {
+	for _, s := range []string{"", "{", "}", "{}", "a{b}c", "}{", "plain"} {
+		f.Add(s)
+	}
+	k := keys{DefaultPrefix}
+	f.Fuzz(func(t *testing.T, tok string) {
+		data, tomb := k.session(tok)
+		if hashSlot(data) != hashSlot(tomb) || data == tomb {
+			t.Errorf("token %q: keys %q and %q", tok, data, tomb)
+		}
+	})
+}

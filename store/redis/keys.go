@@ -1,0 +1,42 @@
+package redis
+
+import (
+	"encoding/hex"
+	"strconv"
+	"strings"
+)
+
+// keys builds the Redis keys of one Store; see "Keys" in the package doc.
+type keys struct{ prefix string }
+
+// newKeys returns the key builder for a validated prefix.
+func newKeys(prefix string) keys { return keys{prefix: prefix} }
+
+// session returns the data key and the tombstone key of token. Both carry
+// the same hash tag, so scripts that touch both run in one Cluster slot.
+func (k keys) session(token string) (data, tombstone string) {
+	if token == "" || strings.ContainsAny(token, "{}") {
+		// An empty token, or a brace in one, could leave the hash tag
+		// empty, so that the two keys hash apart: store such tokens
+		// hex-encoded behind an "x" (never an empty tag), in a namespace
+		// of their own so that they never collide with a literal token.
+		h := "x" + hex.EncodeToString([]byte(token))
+		return k.prefix + "sx:{" + h + "}", k.prefix + "rx:{" + h + "}"
+	}
+	return k.prefix + "s:{" + token + "}", k.prefix + "r:{" + token + "}"
+}
+
+// user returns the key of user's session index.
+func (k keys) user(user string) string { return k.prefix + "u:{" + user + "}" }
+
+// lock returns the key of the named lock.
+func (k keys) lock(name string) string { return k.prefix + "l:" + name }
+
+// linkByKakao and linkByUser return the two keys of a link. Both carry
+// the {links} hash tag (the prefix has no braces), so Link and Unlink can
+// check and write both sides in one script.
+func (k keys) linkByKakao(kakaoID int64) string {
+	return k.prefix + "{links}k:" + strconv.FormatInt(kakaoID, 10)
+}
+
+func (k keys) linkByUser(userID string) string { return k.prefix + "{links}u:" + userID }

@@ -1,0 +1,74 @@
+package redis
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// DefaultPrefix is the prefix of every key a Store writes when none is
+// configured.
+const DefaultPrefix = "kakaologin:"
+
+// Option configures Open and New. Options given to Open override the same
+// setting taken from the URL.
+type Option func(*config)
+
+// config is the resolved configuration of a Store.
+type config struct {
+	prefix string
+}
+
+func defaultConfig() config {
+	return config{prefix: DefaultPrefix}
+}
+
+// WithPrefix sets the string every key of the Store starts with (default
+// DefaultPrefix). Several apps, or parallel tests, can share one Redis
+// database by using one prefix each. The prefix may not contain '{' or
+// '}', which would change the keys' hash slots. The URL query parameter
+// prefix=STRING does the same.
+func WithPrefix(prefix string) Option {
+	return func(c *config) { c.prefix = prefix }
+}
+
+func (c config) check() error {
+	if strings.ContainsAny(c.prefix, "{}") {
+		return fmt.Errorf("key prefix %q contains '{' or '}'", c.prefix)
+	}
+	return nil
+}
+
+// Query parameters of a store URL that this package handles itself and
+// removes before the rest of the URL reaches go-redis.
+const (
+	paramPrefix  = "prefix"
+	paramCluster = "cluster"
+)
+
+// urlParams are this package's own query parameters of a store URL.
+type urlParams struct {
+	cluster bool
+}
+
+// takeURLParams moves this package's own query parameters from u into c
+// and the returned urlParams, and deletes them from u.
+func takeURLParams(u *url.URL, c *config) (urlParams, error) {
+	var p urlParams
+	q := u.Query()
+	if v, ok := q[paramPrefix]; ok {
+		c.prefix = v[len(v)-1]
+		q.Del(paramPrefix)
+	}
+	if v, ok := q[paramCluster]; ok {
+		b, err := strconv.ParseBool(v[len(v)-1])
+		if err != nil {
+			return p, fmt.Errorf("%s=%q is not true or false", paramCluster, v[len(v)-1])
+		}
+		p.cluster = b
+		q.Del(paramCluster)
+	}
+	u.RawQuery = q.Encode()
+	return p, nil
+}

@@ -1,0 +1,116 @@
+package redis
+
+import goredis "github.com/redis/go-redis/v9"
+
+// Results of the session scripts.
+const (
+	resultRevoked = -1
+	resultKept    = 0
+	resultStored  = 1
+)
+
+// nowMillis is Lua that sets `now` to the server clock in Unix
+// milliseconds. Scripts read the clock before they write, which Redis
+// allows with effects replication (the default since Redis 5).
+const nowMillis = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`
+
+// scripts holds the Lua scripts of a Store. Each touches only the keys it
+// is given, and all of those share one hash slot.
+var (
+	// commitScript: KEYS = data, tombstone; ARGV = value, expiry (Unix ms).
+	// A past expiry makes PEXPIREAT delete the key at once.
+	commitScript = goredis.NewScript(`
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+return 1`)
+
+	// casScript: KEYS = data, tombstone; ARGV = value, expiry (Unix ms),
+	// mode ("absent" or "equal"), old value (mode "equal" only).
+	casScript = goredis.NewScript(`
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+local cur = redis.call('GET', KEYS[1])
+if ARGV[3] == 'absent' then
+	if cur then return 0 end
+elseif cur ~= ARGV[4] then
+	return 0
+end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+return 1`)
+
+	// deleteScript: KEYS = data, tombstone; ARGV = least revocation ttl
+	// (ms), a further ttl the caller knows the session may live (ms, may
+	// be 0). The tombstone lives as long as the longest of these, the
+	// data key's remaining ttl and an earlier tombstone's. It returns 1 if
+	// the session had live data.
+	deleteScript = goredis.NewScript(`
+local ttl = tonumber(ARGV[1])
+local extra = tonumber(ARGV[2])
+if extra > ttl then ttl = extra end
+local p = redis.call('PTTL', KEYS[1])
+if p > ttl then ttl = p end
+local q = redis.call('PTTL', KEYS[2])
+if q > ttl then ttl = q end
+redis.call('SET', KEYS[2], '1', 'PX', ttl)
+return redis.call('DEL', KEYS[1])`)
+
+	// addUserScript: KEYS = index; ARGV = token, expiry (Unix ms). Adds or
+	// extends the entry, drops expired entries and lets the index key
+	// expire with its latest entry.
+	addUserScript = goredis.NewScript(nowMillis + `
+redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
+local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if top[2] then redis.call('PEXPIREAT', KEYS[1], top[2]) end
+return 1`)
+
+	// userSessionsScript: KEYS = index. Returns the unexpired tokens.
+	userSessionsScript = goredis.NewScript(nowMillis + `
+return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. string.format('%.0f', now), '+inf')`)
+
+	// userEntriesScript: KEYS = index. Returns the server time (Unix ms)
+	// followed by every entry as token, expiry (Unix ms), expired or not.
+	userEntriesScript = goredis.NewScript(nowMillis + `
+local r = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+table.insert(r, 1, string.format('%.0f', now))
+return r`)
+
+	// unlockScript: KEYS = lock; ARGV = fence.
+	unlockScript = goredis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`)
+
+	// linkScript: KEYS = by-kakao, by-user; ARGV = kakao ID, user ID,
+	// linked-at (Unix ns). Returns {1, stored by-kakao value} when linked
+	// (now or before, to this same pair), {-1} when the Kakao user is
+	// linked to another user, {-2} when the user is linked to another
+	// Kakao user.
+	linkScript = goredis.NewScript(`
+local have = redis.call('GET', KEYS[1])
+if have then
+	local sep = string.find(have, ':', 1, true)
+	if sep and string.sub(have, sep + 1) == ARGV[2] then return {1, have} end
+	return {-1}
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then return {-2} end
+redis.call('SET', KEYS[1], ARGV[3] .. ':' .. ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3] .. ':' .. ARGV[1])
+return {1, ARGV[3] .. ':' .. ARGV[2]}`)
+
+	// unlinkScript: KEYS = by-kakao, by-user; ARGV = the by-kakao value
+	// the caller read, kakao ID. It deletes both sides if the by-kakao key
+	// still holds that value (returning 1) and otherwise changes nothing
+	// (returning 0), so that the caller reads again.
+	unlinkScript = goredis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+local back = redis.call('GET', KEYS[2])
+if back then
+	local sep = string.find(back, ':', 1, true)
+	if sep and string.sub(back, sep + 1) == ARGV[2] then redis.call('DEL', KEYS[2]) end
+end
+return 1`)
+)
