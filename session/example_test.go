@@ -1,0 +1,62 @@
+package session_test
+
+import (
+	"crypto/rand"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/gin-gonic/gin"
+	"github.com/kakaologin/kakaologin/session"
+	"github.com/kakaologin/kakaologin/store/memory"
+)
+
+// A Manager over the memory store, its middleware on a Gin engine, a login
+// route and a route that reads the login back.
+func Example() {
+	gin.SetMode(gin.ReleaseMode)
+	key := make([]byte, 32) // in production: from configuration, e.g. a secret manager
+	_, _ = rand.Read(key)
+
+	st := memory.New()
+	defer st.Close()
+	sm, err := session.New(st, session.Config{SealKeys: [][]byte{key}})
+	if err != nil {
+		panic(err)
+	}
+
+	r := gin.New()
+	r.Use(gin.Recovery(), sm.Middleware())
+	r.POST("/login", func(c *gin.Context) {
+		// After the OAuth callback has verified the user:
+		err := sm.LogIn(c, &session.Login{KakaoID: 1234567890, UserID: "u42", Nickname: "Ryan"},
+			&session.TokenSet{AccessToken: "access", RefreshToken: "refresh"})
+		if err != nil {
+			c.String(http.StatusServiceUnavailable, "try again")
+			return
+		}
+		c.Redirect(http.StatusSeeOther, "/me")
+	})
+	r.GET("/me", func(c *gin.Context) {
+		l, ok := sm.Login(c)
+		if !ok {
+			c.String(http.StatusUnauthorized, "anonymous")
+			return
+		}
+		c.String(http.StatusOK, "hello %s (%d)", l.Nickname, l.KakaoID)
+	})
+
+	w := httptest.NewRecorder()
+	r.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/login", nil))
+	cookie := w.Result().Cookies()[0]
+	fmt.Println(w.Code, cookie.Name, cookie.Secure, cookie.HttpOnly)
+
+	req := httptest.NewRequest(http.MethodGet, "/me", nil)
+	req.AddCookie(cookie)
+	w = httptest.NewRecorder()
+	r.ServeHTTP(w, req)
+	fmt.Println(w.Code, w.Body.String())
+	// Output:
+	// 303 __Host-kakaologin true true
+	// 200 hello Ryan (1234567890)
+}

@@ -1,0 +1,164 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+func flowRoutes(e *env) {
+	e.r.GET("/add", func(c *gin.Context) {
+		if err := e.m.AddFlow(c, Flow{StateHash: c.Query("s"), Purpose: "login", Verifier: "v-" + c.Query("s"), Nonce: "n"}); err != nil {
+			c.String(http.StatusServiceUnavailable, err.Error())
+		}
+	})
+	e.r.GET("/take", func(c *gin.Context) {
+		f, err := e.m.TakeFlow(c, c.Query("s"))
+		switch {
+		case errors.Is(err, ErrFlowNotFound):
+			c.String(http.StatusNotFound, "not found")
+		case errors.Is(err, ErrFlowExpired):
+			c.String(http.StatusGone, "expired")
+		case err != nil:
+			c.String(http.StatusServiceUnavailable, err.Error())
+		default:
+			c.String(http.StatusOK, f.Verifier)
+		}
+	})
+}
+
+// SECURITY C16: parallel flows work; at most MaxFlows live, oldest evicted.
+func TestFlowLimit(t *testing.T) {
+	e := newEnv(t)
+	flowRoutes(e)
+	tok, _ := sessionCookie(e.do(http.MethodGet, "/add?s=f0", ""), e.m.cfg.CookieName)
+	for i := 1; i < 8; i++ {
+		e.clock.Advance(time.Second)
+		if res := e.do(http.MethodGet, fmt.Sprintf("/add?s=f%d", i), tok); res.StatusCode != http.StatusOK {
+			t.Fatalf("add %d: %d", i, res.StatusCode)
+		}
+	}
+	// Finish in reverse order: the newest five succeed, the evicted fail.
+	for i := 7; i >= 0; i-- {
+		res := e.do(http.MethodGet, fmt.Sprintf("/take?s=f%d", i), tok)
+		want := http.StatusOK
+		if i < 3 {
+			want = http.StatusNotFound
+		}
+		if res.StatusCode != want {
+			t.Errorf("flow f%d: status %d, want %d", i, res.StatusCode, want)
+		}
+	}
+	// C18: single use.
+	if res := e.do(http.MethodGet, "/take?s=f7", tok); res.StatusCode != http.StatusNotFound {
+		t.Errorf("flow reused: %d", res.StatusCode)
+	}
+}
+
+// SECURITY C14: flows expire after FlowLifetime and are consumed anyway.
+func TestFlowExpiry(t *testing.T) {
+	e := newEnv(t)
+	flowRoutes(e)
+	tok, _ := sessionCookie(e.do(http.MethodGet, "/add?s=old", ""), e.m.cfg.CookieName)
+	e.clock.Advance(9 * time.Minute)
+	e.do(http.MethodGet, "/add?s=young", tok)
+	e.clock.Advance(2 * time.Minute)
+	if res := e.do(http.MethodGet, "/take?s=old", tok); res.StatusCode != http.StatusGone {
+		t.Fatalf("11-minute-old flow: %d, want expired", res.StatusCode)
+	}
+	if res := e.do(http.MethodGet, "/take?s=old", tok); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("expired flow not consumed: %d", res.StatusCode)
+	}
+	if res := e.do(http.MethodGet, "/take?s=young", tok); res.StatusCode != http.StatusOK || body(res) != "v-young" {
+		t.Fatalf("2-minute-old flow: %d", res.StatusCode)
+	}
+	if res := e.do(http.MethodGet, "/take?s=", tok); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("empty state: %d", res.StatusCode)
+	}
+}
+
+// SECURITY C18, R19: concurrent callbacks with the same state: exactly
+// one gets the flow. Concurrent AddFlow (parallel tabs) all keep theirs.
+func TestFlowConcurrency(t *testing.T) {
+	e := newEnv(t)
+	flowRoutes(e)
+	tok, _ := sessionCookie(e.do(http.MethodGet, "/add?s=first", ""), e.m.cfg.CookieName)
+	var wg sync.WaitGroup
+	for i := range MaxFlows - 1 {
+		wg.Add(1)
+		go func() { defer wg.Done(); e.do(http.MethodGet, fmt.Sprintf("/add?s=tab%d", i), tok) }()
+	}
+	wg.Wait()
+	for i := range MaxFlows - 1 {
+		if res := e.do(http.MethodGet, fmt.Sprintf("/take?s=tab%d", i), tok); res.StatusCode != http.StatusOK {
+			t.Errorf("parallel tab %d lost its flow: %d", i, res.StatusCode)
+		}
+	}
+	var won, lost atomic.Int32
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			switch e.do(http.MethodGet, "/take?s=first", tok).StatusCode {
+			case http.StatusOK:
+				won.Add(1)
+			case http.StatusNotFound:
+				lost.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if won.Load() != 1 || lost.Load() != 19 {
+		t.Fatalf("%d winners, %d losers; want exactly 1 and 19", won.Load(), lost.Load())
+	}
+}
+
+func TestFlowValidationAndExtras(t *testing.T) {
+	e := newEnv(t)
+	var errs []error
+	e.r.GET("/bad", func(c *gin.Context) {
+		errs = append(errs,
+			e.m.AddFlow(c, Flow{Purpose: "login"}),
+			e.m.AddFlow(c, Flow{StateHash: "s"}),
+			e.m.SetExtra(c, "", []byte("v")),
+			e.m.SetExtra(c, "k", make([]byte, maxExtraSize+1)),
+			e.m.LogIn(c, &Login{KakaoID: -1}, nil),
+			e.m.SetTokens(c, typicalTokens()),
+		)
+	})
+	e.do(http.MethodGet, "/bad", "")
+	for i, err := range errs[:5] {
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("case %d: %v, want ErrInvalid", i, err)
+		}
+	}
+	if !errors.Is(errs[5], ErrNotLoggedIn) {
+		t.Errorf("SetTokens while anonymous: %v", errs[5])
+	}
+	e.r.GET("/extra", func(c *gin.Context) {
+		if err := e.m.SetExtra(c, c.Query("k"), []byte(c.Query("v"))); err != nil {
+			t.Error(err)
+		}
+	})
+	e.r.GET("/del", func(c *gin.Context) { _ = e.m.SetExtra(c, c.Query("k"), nil) })
+	e.r.GET("/get", func(c *gin.Context) {
+		v, ok := e.m.Extra(c, c.Query("k"))
+		c.String(http.StatusOK, "%v:%s", ok, v)
+	})
+	tok, _ := sessionCookie(e.do(http.MethodGet, "/extra?k=a&v=1", ""), e.m.cfg.CookieName)
+	e.do(http.MethodGet, "/extra?k=b&v=2", tok)
+	e.do(http.MethodGet, "/extra?k=a&v=3", tok)
+	e.do(http.MethodGet, "/del?k=b", tok)
+	if got := body(e.do(http.MethodGet, "/get?k=a", tok)); got != "true:3" {
+		t.Errorf("extra a = %q", got)
+	}
+	if got := body(e.do(http.MethodGet, "/get?k=b", tok)); got != "false:" {
+		t.Errorf("deleted extra b = %q", got)
+	}
+}

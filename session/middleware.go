@@ -1,0 +1,258 @@
+package session
+
+import (
+	"bufio"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Middleware loads the session of each request and saves it, with its
+// cookie, before the first byte of the response, whatever writes it:
+// redirects, c.JSON/c.String/c.Data, streamed responses with Flush,
+// c.AbortWithStatus, Hijack, or a handler that writes nothing. (scs's own
+// LoadAndSave cannot be used with Gin: Gin's writer buffers WriteHeader,
+// and Gin handlers write through c.Writer, not the http.ResponseWriter
+// LoadAndSave wraps.)
+//
+// A malformed cookie is treated as no cookie, without a store lookup
+// (SECURITY C55). When the store cannot be reached the request is answered
+// by Config.ErrorHandler (503) instead of the handler's response, and no
+// session cookie is sent (R8–R15). A read-only request writes to the store
+// only to move the idle deadline, at most once per Config.TouchInterval.
+//
+// Install gin.Recovery before it (gin.Default does): a handler that panics
+// then leaves no session change and no cookie behind (C104, R28).
+func (m *Manager) Middleware() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		st := &reqState{ResponseWriter: c.Writer, m: m, c: c, base: c.Request.Context()}
+		raw, seen, unique := readCookie(c.Request.Header, m.cfg.CookieName)
+		st.cookieSeen = seen
+		if unique && validToken(raw) {
+			st.sent = raw
+		}
+		if err := st.load(); err != nil {
+			st.started = true
+			st.fail(err)
+			return
+		}
+		c.Set(m, st)
+		c.Writer = st
+		finished := false
+		defer func() {
+			c.Writer = st.ResponseWriter
+			if !finished {
+				st.abandon()
+			}
+		}()
+		c.Next()
+		finished = true
+		if !st.started {
+			st.start(st.ResponseWriter.Status())
+		}
+	}
+}
+
+// state returns the request's session, or nil without the Middleware.
+func (m *Manager) state(c *gin.Context) *reqState {
+	v, _ := c.Get(m)
+	st, _ := v.(*reqState)
+	return st
+}
+
+// start runs once, before the first byte of the response: it saves the
+// session and writes or clears the cookie, or replaces the response with
+// the error page when saving fails.
+func (st *reqState) start(status int) {
+	if st.started {
+		return
+	}
+	err := st.flush(status)
+	st.started = true
+	if err != nil {
+		st.fail(err)
+		return
+	}
+	st.writeCookie()
+}
+
+// writeCookie sets the cookie when the token changed and clears it when
+// the session ended or the browser's cookie named no live session.
+func (st *reqState) writeCookie() {
+	h := st.ResponseWriter.Header()
+	if st.cookieSeen || st.token != "" {
+		if v := h["Vary"]; len(v) == 0 {
+			h["Vary"] = varyCookie[:1:1] // shared; any append copies it
+		} else {
+			h["Vary"] = append(v, "Cookie")
+		}
+	}
+	var v string
+	switch {
+	case st.token != "" && st.token != st.sent:
+		v = st.m.cookie(st.token, st.rec.deadline)
+	case st.token == "" && st.cookieSeen:
+		v = st.m.cookie("", 0)
+	default:
+		return
+	}
+	h["Set-Cookie"] = append(h["Set-Cookie"], v)
+	h.Set("Cache-Control", "no-store") // SECURITY C64
+}
+
+// cookie renders the session cookie (SECURITY C54): HttpOnly,
+// SameSite=Lax, Path=/, no Domain, Secure with a __Host- name unless
+// InsecureCookies; a session cookie unless Persist. token "" clears it.
+func (m *Manager) cookie(token string, deadline int64) string {
+	ck := http.Cookie{
+		Name:     m.cfg.CookieName,
+		Value:    token,
+		Path:     "/",
+		HttpOnly: true,
+		Secure:   !m.cfg.InsecureCookies,
+		SameSite: http.SameSiteLaxMode,
+	}
+	switch {
+	case token == "":
+		ck.Expires = time.Unix(1, 0)
+		ck.MaxAge = -1
+	case m.cfg.Persist:
+		ck.Expires = time.Unix(deadline, 0)
+		ck.MaxAge = int(max(deadline-m.now().Unix(), 1))
+	}
+	return ck.String()
+}
+
+var varyCookie = [1]string{"Cookie"}
+
+// headers a failed request must not send with the error page.
+var dropOnFail = [...]string{
+	"Location", "Content-Type", "Content-Length", "Content-Encoding",
+	"Content-Disposition", "Content-Range", "Set-Cookie", "Etag",
+	"Last-Modified", "Refresh", "Vary",
+}
+
+// fail replaces the response with Config.ErrorHandler's page. Whatever
+// the handler writes afterwards is discarded.
+func (st *reqState) fail(err error) {
+	st.failed = true
+	st.m.log.Error("session: session store failed; answering with the error page", "err", err)
+	h := st.ResponseWriter.Header()
+	for _, k := range dropOnFail {
+		delete(h, k)
+	}
+	st.passthrough = true
+	st.m.cfg.ErrorHandler(st.c, http.StatusServiceUnavailable, err)
+	st.passthrough = false
+	st.c.Abort()
+}
+
+// abandon runs when the handler panicked before the response started: the
+// deferred changes are dropped, and a session created by this request,
+// whose cookie will never be sent, is deleted again.
+func (st *reqState) abandon() {
+	st.abandoned = true
+	if st.started {
+		return
+	}
+	st.started = true
+	if st.token != "" && st.token != st.sent {
+		if err := st.m.st.DeleteCtx(st.base, st.hashed()); err != nil {
+			st.m.log.Warn("session: could not delete the session of a panicked request", "err", err)
+		}
+	}
+}
+
+// hook runs start before a write; it reports whether the write goes on.
+func (st *reqState) hook(status int) bool {
+	if st.passthrough {
+		return true
+	}
+	if !st.started {
+		if status <= 0 {
+			status = st.ResponseWriter.Status()
+		}
+		st.start(status)
+	}
+	return !st.failed
+}
+
+// WriteHeader saves the session before passing the status on.
+func (st *reqState) WriteHeader(code int) {
+	if st.hook(code) {
+		st.ResponseWriter.WriteHeader(code)
+	}
+}
+
+// WriteHeaderNow saves the session before the header is sent.
+func (st *reqState) WriteHeaderNow() {
+	if st.hook(0) {
+		st.ResponseWriter.WriteHeaderNow()
+	}
+}
+
+// Write saves the session before the first byte of the body.
+func (st *reqState) Write(b []byte) (int, error) {
+	if !st.hook(0) {
+		return len(b), nil
+	}
+	return st.ResponseWriter.Write(b)
+}
+
+// WriteString saves the session before the first byte of the body.
+func (st *reqState) WriteString(s string) (int, error) {
+	if !st.hook(0) {
+		return len(s), nil
+	}
+	return st.ResponseWriter.WriteString(s)
+}
+
+// Flush saves the session before the header is flushed.
+func (st *reqState) Flush() {
+	st.hook(0)
+	st.ResponseWriter.Flush()
+}
+
+// Hijack saves the session before the connection is taken over. The
+// cookie reaches the client only if the hijacker sends the header map.
+func (st *reqState) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if !st.hook(0) {
+		return nil, nil, errors.New("session: response replaced by the error page")
+	}
+	return st.ResponseWriter.Hijack()
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer for
+// deadlines; Flush and Hijack still go through the methods above.
+func (st *reqState) Unwrap() http.ResponseWriter { return st.ResponseWriter }
+
+// readCookie finds the cookie named name without allocating. seen reports
+// whether any cookie of that name was sent; unique is false when several
+// were sent with different values (then none is trusted).
+func readCookie(h http.Header, name string) (value string, seen, unique bool) {
+	unique = true
+	for _, line := range h["Cookie"] {
+		for len(line) > 0 {
+			part := line
+			if i := strings.IndexByte(line, ';'); i >= 0 {
+				part, line = line[:i], line[i+1:]
+			} else {
+				line = ""
+			}
+			part = strings.TrimSpace(part)
+			if len(part) <= len(name) || part[len(name)] != '=' || part[:len(name)] != name {
+				continue
+			}
+			v := part[len(name)+1:]
+			if seen && v != value {
+				unique = false
+			}
+			value, seen = v, true
+		}
+	}
+	return value, seen, seen && unique
+}

@@ -1,0 +1,67 @@
+package sqlite
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// cleanupBatch is how many expired rows one cleanup statement deletes, so
+// that a large backlog is removed in short write transactions.
+const cleanupBatch = 1000
+
+// startCleanup runs DeleteExpired every interval until Close. A
+// non-positive interval starts nothing.
+func (s *Store) startCleanup(interval time.Duration, logger *slog.Logger) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopCleanup = cancel
+	s.cleanupDone = make(chan struct{})
+	if interval <= 0 {
+		close(s.cleanupDone)
+		return
+	}
+	go func() {
+		defer close(s.cleanupDone)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if _, err := s.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("kakaologin: sqlite store cleanup failed", "path", s.path, "err", err)
+			}
+		}
+	}()
+}
+
+// DeleteExpired deletes the expired sessions, revocations, user index
+// entries and locks now, in batches, and returns how many rows it deleted.
+// The background cleanup calls it; call it yourself (from a cron job, say)
+// when the cleanup is turned off.
+func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
+	var total int64
+	for _, q := range cleanupStatements {
+		for {
+			var n int64
+			err := s.retry(ctx, "delete expired", func(ctx context.Context) error {
+				res, err := s.w.ExecContext(ctx, q, s.nowNanos(), cleanupBatch)
+				if err != nil {
+					return err
+				}
+				n, err = res.RowsAffected()
+				return err
+			})
+			if err != nil {
+				return total, err
+			}
+			total += n
+			if n < cleanupBatch {
+				break
+			}
+		}
+	}
+	return total, nil
+}

@@ -1,0 +1,38 @@
+package sqlite
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// The SQL in the package documentation must be the SQL Open runs.
+func TestPackageDocShowsTheSchemaOpenCreates(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc []string
+	in := false
+	for line := range strings.Lines(string(src)) {
+		line = strings.TrimRight(line, "\n")
+		if strings.Contains(line, "CREATE TABLE") {
+			in = true
+		}
+		if in && line == "//" {
+			break
+		}
+		if in {
+			doc = append(doc, strings.TrimPrefix(line, "//"))
+		}
+	}
+	var want []string
+	for _, stmt := range tableDDL {
+		want = append(want, stmt+";")
+	}
+	got, wantS := strings.Join(strings.Fields(strings.Join(doc, "\n")), " "), strings.Join(strings.Fields(strings.Join(want, "\n")), " ")
+	if got != wantS {
+		t.Errorf("package doc SQL:\n%s\n\nSQL run by Open:\n%s", got, wantS)
+	}
+}
