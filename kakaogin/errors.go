@@ -15,28 +15,28 @@ type ErrorCode string
 
 // Error codes shown to users and JSON clients.
 const (
-	CodeBadRequest         ErrorCode = "bad_request"          // malformed or duplicated parameters
-	CodeStateMismatch      ErrorCode = "state_mismatch"       // unknown, used or foreign login attempt
-	CodeFlowExpired        ErrorCode = "login_expired"        // the login attempt took longer than 10 minutes
-	CodeAccessDenied       ErrorCode = "access_denied"        // the user pressed Cancel at Kakao
-	CodeConsentRequired    ErrorCode = "consent_required"     // a required consent item was not given
-	CodeLoginRequired      ErrorCode = "login_required"       // the route needs a logged-in user
-	CodeInsufficientScope  ErrorCode = "insufficient_scope"   // the route needs consent items the user has not given
-	CodeForbidden          ErrorCode = "forbidden"            // CSRF or origin check failed
-	CodeInvalidIDToken     ErrorCode = "invalid_id_token"     // the ID token failed validation
-	CodeIdentityMismatch   ErrorCode = "identity_mismatch"    // user info and ID token name different users
-	CodeLinkConflict       ErrorCode = "link_conflict"        // the Kakao account is linked to another user
-	CodeKakaoError         ErrorCode = "kakao_error"          // Kakao refused the request (configuration or user state)
-	CodeKakaoUnavailable   ErrorCode = "kakao_unavailable"    // Kakao did not answer, or answered 5xx / rate-limited
-	CodeSessionUnavailable ErrorCode = "session_unavailable"  // the session store did not answer
-	CodeReauthRequired     ErrorCode = "reauth_required"      // the action needs a fresh login
-	CodeInternal           ErrorCode = "internal_error"       // anything else; details only in the log
-	CodeNotLinked          ErrorCode = "not_linked"           // the Kakao user is not linked to this app any more
-	CodeSignupRequired     ErrorCode = "signup_required"      // the host needs more information first
-	CodeMethodNotAllowed   ErrorCode = "method_not_allowed"   // a state-changing route was called with GET
-	CodeUnauthorizedCaller ErrorCode = "unauthorized"         // unlink callback with a wrong admin key or app ID
-	CodeHookFailed         ErrorCode = "host_error"           // a host hook failed
-	CodeUnknown            ErrorCode = "unknown"              // placeholder for zero values
+	CodeBadRequest         ErrorCode = "bad_request"         // malformed or duplicated parameters
+	CodeStateMismatch      ErrorCode = "state_mismatch"      // unknown, used or foreign login attempt
+	CodeFlowExpired        ErrorCode = "login_expired"       // the login attempt took longer than 10 minutes
+	CodeAccessDenied       ErrorCode = "access_denied"       // the user pressed Cancel at Kakao
+	CodeConsentRequired    ErrorCode = "consent_required"    // a required consent item was not given
+	CodeLoginRequired      ErrorCode = "login_required"      // the route needs a logged-in user
+	CodeInsufficientScope  ErrorCode = "insufficient_scope"  // the route needs consent items the user has not given
+	CodeForbidden          ErrorCode = "forbidden"           // CSRF or origin check failed
+	CodeInvalidIDToken     ErrorCode = "invalid_id_token"    // the ID token failed validation
+	CodeIdentityMismatch   ErrorCode = "identity_mismatch"   // user info and ID token name different users
+	CodeLinkConflict       ErrorCode = "link_conflict"       // the Kakao account is linked to another user
+	CodeKakaoError         ErrorCode = "kakao_error"         // Kakao refused the request (configuration or user state)
+	CodeKakaoUnavailable   ErrorCode = "kakao_unavailable"   // Kakao did not answer, or answered 5xx / rate-limited
+	CodeSessionUnavailable ErrorCode = "session_unavailable" // the session store did not answer
+	CodeReauthRequired     ErrorCode = "reauth_required"     // the action needs a fresh login
+	CodeInternal           ErrorCode = "internal_error"      // anything else; details only in the log
+	CodeNotLinked          ErrorCode = "not_linked"          // the Kakao user is not linked to this app any more
+	CodeSignupRequired     ErrorCode = "signup_required"     // the host needs more information first
+	CodeMethodNotAllowed   ErrorCode = "method_not_allowed"  // a state-changing route was called with GET
+	CodeUnauthorizedCaller ErrorCode = "unauthorized"        // unlink callback with a wrong admin key or app ID
+	CodeHookFailed         ErrorCode = "host_error"          // a host hook failed
+	CodeUnknown            ErrorCode = "unknown"             // placeholder for zero values
 )
 
 // Error is an error the library answers a request with: an HTTP status, a

@@ -274,7 +274,7 @@ func TestKeySetKid(t *testing.T) {
 	}
 	f.jwks.publish(t, f.key, rsaKey(t, "k2"))
 	f.now = f.now.Add(time.Minute) // allow a refetch
-	f.ks.refresh(context.Background())
+	f.ks.refresh(context.Background(), "")
 	if _, err := f.v.Verify(context.Background(), sign(t, noKid, jose.RS256, f.claims(), nil), idTokenChecks{}); err != nil {
 		t.Fatalf("C44 no kid, several keys, exactly one verifies: %v", err)
 	}

@@ -22,10 +22,16 @@ import (
 // yet). Logins that fail with it may succeed when tried again (R5).
 var ErrUnknownSigningKey = errors.New("kakaogin: ID token signed with an unknown key")
 
-// minKeyRefetch is the least time between two refetches forced by an
-// unknown key ID (C45): go-oidc's own key set refetches on every failure,
-// and Kakao may block frequent key fetches.
-const minKeyRefetch = 30 * time.Second
+// Refetch limits (C45): go-oidc's own key set refetches on every failure,
+// and Kakao may block frequent key fetches. One key ID forces at most one
+// refetch per minKeyRefetch, and all key IDs together at most
+// maxFetchesPerWindow per fetchWindow.
+const (
+	minKeyRefetch       = 30 * time.Second
+	fetchWindow         = time.Minute
+	maxFetchesPerWindow = 3
+	maxTriedKids        = 64
+)
 
 // keySet is the oidc.KeySet of a Kakao app: Kakao's JWKS, fetched on first
 // use, cached, and refetched only for an unknown key ID, at most once per
@@ -44,14 +50,16 @@ type keySet struct {
 
 	fetches singleflight.Group
 
-	mu        sync.Mutex
-	keys      []jose.JSONWebKey
-	fetchedAt time.Time // last successful or failed fetch attempt
-	fetched   bool      // keys holds a fetched set
+	mu      sync.Mutex
+	keys    []jose.JSONWebKey
+	fetched bool                 // keys holds a fetched set
+	busy    bool                 // a fetch is in flight; join it
+	recent  []time.Time          // fetch attempts within fetchWindow
+	tried   map[string]time.Time // key ID → last refetch it forced
 }
 
 func newKeySet(jwksURL string, hc *http.Client, now func() time.Time) *keySet {
-	return &keySet{url: jwksURL, hc: hc, now: now, wait: minKeyRefetch}
+	return &keySet{url: jwksURL, hc: hc, now: now, wait: minKeyRefetch, tried: map[string]time.Time{}}
 }
 
 // VerifySignature implements oidc.KeySet.
@@ -76,7 +84,7 @@ func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error
 		return p, err
 	}
 	// The key is not in the cached set: Kakao may have rotated its keys.
-	keys, err = k.refresh(ctx)
+	keys, err = k.refresh(ctx, h.KeyID)
 	if err != nil {
 		return nil, err
 	}
@@ -145,15 +153,15 @@ func (k *keySet) cached(ctx context.Context) ([]jose.JSONWebKey, error) {
 	if ok {
 		return keys, nil
 	}
-	return k.refresh(ctx)
+	return k.refresh(ctx, "")
 }
 
-// refresh fetches the key set unless a fetch happened less than k.wait ago,
-// in which case it returns the cached keys. Concurrent callers share one
-// request.
-func (k *keySet) refresh(ctx context.Context) ([]jose.JSONWebKey, error) {
+// refresh fetches the key set for a token naming kid, unless the limits
+// forbid it (C45), in which case it returns the cached keys. Concurrent
+// callers share one request.
+func (k *keySet) refresh(ctx context.Context, kid string) ([]jose.JSONWebKey, error) {
 	k.mu.Lock()
-	if !k.fetchedAt.IsZero() && k.now().Sub(k.fetchedAt) < k.wait {
+	if !k.busy && !k.mayFetch(kid) {
 		keys, ok := k.keys, k.fetched
 		k.mu.Unlock()
 		if !ok {
@@ -167,10 +175,21 @@ func (k *keySet) refresh(ctx context.Context) ([]jose.JSONWebKey, error) {
 		// Detached from one caller's cancellation so that the others
 		// waiting on this fetch are not failed by it; bounded by the
 		// HTTP client's own timeout.
+		k.mu.Lock()
+		now := k.now()
+		k.busy = true
+		k.recent = append(k.recent, now)
+		if kid != "" || k.fetched {
+			if len(k.tried) >= maxTriedKids {
+				clear(k.tried)
+			}
+			k.tried[kid] = now
+		}
+		k.mu.Unlock()
 		keys, err := k.fetch(context.WithoutCancel(ctx))
 		k.mu.Lock()
 		defer k.mu.Unlock()
-		k.fetchedAt = k.now()
+		k.busy = false
 		if err != nil {
 			return nil, err
 		}
@@ -186,6 +205,26 @@ func (k *keySet) refresh(ctx context.Context) ([]jose.JSONWebKey, error) {
 		}
 		return r.Val.([]jose.JSONWebKey), nil
 	}
+}
+
+// mayFetch applies the refetch limits; k.mu must be held.
+func (k *keySet) mayFetch(kid string) bool {
+	now := k.now()
+	live := k.recent[:0]
+	for _, t := range k.recent {
+		if now.Sub(t) < fetchWindow {
+			live = append(live, t)
+		}
+	}
+	k.recent = live
+	if len(k.recent) >= maxFetchesPerWindow {
+		return false
+	}
+	if !k.fetched {
+		return true // nothing cached yet: the first fetch, or a retry after failures
+	}
+	last, ok := k.tried[kid]
+	return !ok || now.Sub(last) >= k.wait
 }
 
 // maxJWKS caps the key set document.

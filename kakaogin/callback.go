@@ -1,0 +1,212 @@
+package kakaogin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/kakaologin/kakaologin/kakaogin/kakaoapi"
+	"github.com/kakaologin/kakaologin/session"
+	"github.com/kakaologin/kakaologin/store"
+)
+
+// Limits on callback parameters (C17, C20).
+const (
+	maxState = 512
+	maxCode  = 512
+)
+
+// callbackBudget bounds the Kakao calls of one callback (C4): exchange, key
+// set and user info together.
+const callbackBudget = 10 * time.Second
+
+// handleCallback is GET callback: it finishes a login or consent flow.
+// Order matters: the state is checked and its flow consumed before any call
+// to Kakao (C17, C18); the token is exchanged once (C30); the ID token is
+// verified before user info is read (§E); the session is renewed and saved
+// before the redirect (C56, C62).
+func (k *Kakao) handleCallback(c *gin.Context) {
+	q, ok := k.singleParams(c, "state", "code", "error", "error_description", "iss")
+	if !ok {
+		return
+	}
+	state := q["state"]
+	if state == "" || len(state) > maxState || hasForbiddenRune(state) {
+		k.event(c.Request.Context(), "callback rejected", "reason", "state missing or malformed")
+		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("state missing or malformed")))
+		return
+	}
+	flow, err := k.sessions.TakeFlow(c, hashState(state))
+	switch {
+	case errors.Is(err, session.ErrFlowExpired):
+		k.fail(c, newError(http.StatusBadRequest, CodeFlowExpired, err))
+		return
+	case err != nil && (errors.Is(err, session.ErrFlowNotFound) || errors.Is(err, session.ErrNotLoggedIn)):
+		k.event(c.Request.Context(), "callback rejected", "reason", "unknown or used state")
+		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, err))
+		return
+	case err != nil:
+		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
+		return
+	}
+	if flow.Purpose != purposeLogin && flow.Purpose != purposeLoginAuto && flow.Purpose != purposeConsent {
+		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, fmt.Errorf("flow purpose %q", flow.Purpose)))
+		return
+	}
+	// RFC 9207: when Kakao names an issuer it must be ours (C21).
+	if iss, ok := q["iss"]; ok && iss != k.cfg.issuer {
+		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("iss parameter names another issuer")))
+		return
+	}
+	if aerr := kakaoapi.ParseAuthorizeError(c.Request.URL.Query()); aerr != nil {
+		k.authorizeError(c, flow, aerr)
+		return
+	}
+	code := q["code"]
+	if code == "" || len(code) > maxCode || !printableASCII(code) {
+		k.fail(c, newError(http.StatusBadRequest, CodeBadRequest, errors.New("code missing or malformed")))
+		return
+	}
+
+	ctx, cancel := context.WithTimeout(c.Request.Context(), callbackBudget)
+	defer cancel()
+	tok, err := k.api.Exchange(ctx, code, flow.Verifier)
+	if err != nil {
+		k.fail(c, kakaoError(err))
+		return
+	}
+	id, err := k.identify(ctx, tok, flow)
+	if err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			e = kakaoError(err)
+		}
+		k.fail(c, e)
+		return
+	}
+	if flow.Purpose == purposeConsent {
+		k.finishConsent(ctx, c, tok, flow, id)
+		return
+	}
+	if err := k.sessions.LogIn(c, id, tokenSet(tok)); err != nil {
+		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
+		return
+	}
+	k.event(ctx, "login", "kakao_id", id.KakaoID, "user_id", id.UserID)
+	setPageHeaders(c.Writer.Header(), "")
+	c.Redirect(http.StatusSeeOther, flow.ReturnTo)
+}
+
+// identify verifies the ID token, reads the user and resolves the host
+// user. It returns the login state to save.
+func (k *Kakao) identify(ctx context.Context, tok *kakaoapi.Token, flow session.Flow) (*session.Login, error) {
+	var claims *idClaims
+	if !k.cfg.DisableOIDC {
+		v, err := k.verifier(ctx)
+		if err != nil {
+			return nil, newError(http.StatusServiceUnavailable, CodeKakaoUnavailable, err)
+		}
+		claims, err = v.Verify(ctx, tok.IDToken, idTokenChecks{
+			Nonce: flow.Nonce, MaxAge: maxIDTokenAge, AccessToken: tok.AccessToken,
+		})
+		if err != nil {
+			status, code := http.StatusBadRequest, CodeInvalidIDToken
+			if errors.Is(err, ErrUnknownSigningKey) {
+				status = http.StatusServiceUnavailable
+			}
+			return nil, newError(status, code, err)
+		}
+	}
+	user, err := k.api.Me(ctx, kakaoapi.Bearer(tok.AccessToken), &kakaoapi.MeOptions{SecureResource: true})
+	if err != nil {
+		return nil, err
+	}
+	// The user info must describe the ID token's subject (C50).
+	if claims != nil && user.ID != claims.KakaoID {
+		return nil, newError(http.StatusBadRequest, CodeIdentityMismatch, errors.New("user info id differs from the ID token sub"))
+	}
+	if user.ID <= 0 {
+		return nil, newError(http.StatusBadGateway, CodeKakaoError, errors.New("user info without a valid id"))
+	}
+	now := k.cfg.Now()
+	l := &session.Login{KakaoID: user.ID, Scopes: tok.Scopes, LoggedInAt: now, AuthTime: now}
+	if claims != nil && !claims.AuthTime.IsZero() {
+		l.AuthTime = claims.AuthTime
+	}
+	if a := user.KakaoAccount; a != nil && a.Profile != nil {
+		l.Nickname = a.Profile.Nickname
+		l.ImageURL = a.Profile.ThumbnailImageURL
+	}
+	if k.cfg.Users != nil {
+		link, err := k.cfg.Users.ByKakaoID(ctx, user.ID)
+		switch {
+		case err == nil:
+			l.UserID = link.UserID
+		case errors.Is(err, store.ErrNotFound):
+		default:
+			return nil, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err)
+		}
+	}
+	return l, nil
+}
+
+// authorizeError handles error=… on the callback (C24): the flow is already
+// consumed; nothing of the error's text is shown.
+func (k *Kakao) authorizeError(c *gin.Context, flow session.Flow, aerr *kakaoapi.AuthorizeError) {
+	ctx := c.Request.Context()
+	k.event(ctx, "authorize error", "error", string(aerr.Code), "purpose", flow.Purpose)
+	switch {
+	case flow.Purpose == purposeLoginAuto &&
+		(aerr.Code == kakaoapi.LoginRequired || aerr.Code == kakaoapi.ConsentRequired || aerr.Code == kakaoapi.InteractionRequired):
+		// Silent Kakao Talk login was not possible: do the normal login,
+		// without an error page (reference §16.1).
+		setPageHeaders(c.Writer.Header(), "")
+		c.Redirect(http.StatusSeeOther, k.path("login")+"?fallback=1&next="+url.QueryEscape(flow.ReturnTo))
+	case aerr.Code == kakaoapi.AccessDenied && flow.Purpose == purposeConsent:
+		// Cancelled additional consent: back where the user was, still
+		// logged in.
+		setPageHeaders(c.Writer.Header(), "")
+		c.Redirect(http.StatusSeeOther, addQuery(flow.ReturnTo, "kakao_consent", "cancelled"))
+	case aerr.Code == kakaoapi.AccessDenied:
+		k.fail(c, newError(http.StatusForbidden, CodeAccessDenied, aerr))
+	case aerr.Code == kakaoapi.ConsentRequired:
+		k.fail(c, newError(http.StatusForbidden, CodeConsentRequired, aerr))
+	default:
+		k.fail(c, newError(http.StatusBadRequest, CodeKakaoError, aerr))
+	}
+}
+
+// tokenSet converts a token answer for the session.
+func tokenSet(t *kakaoapi.Token) *session.TokenSet {
+	return &session.TokenSet{
+		AccessToken: t.AccessToken, RefreshToken: t.RefreshToken,
+		AccessExpiry: t.Expiry, RefreshExpiry: t.RefreshExpiry, Scopes: t.Scopes,
+	}
+}
+
+// printableASCII reports whether s is visible ASCII only (C20).
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// addQuery adds key=value to a same-site URL or path.
+func addQuery(raw, key, value string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String()
+}

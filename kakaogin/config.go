@@ -1,0 +1,196 @@
+package kakaogin
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/kakaologin/kakaologin/kakaogin/kakaoapi"
+	"github.com/kakaologin/kakaologin/session"
+)
+
+// Config configures Kakao Login for a Gin app. ClientID, RedirectURL and
+// Sessions are required; everything else has a safe default.
+type Config struct {
+	// ClientID is the app's REST API key. Required.
+	ClientID string
+	// ClientSecret is the REST API key's client secret. Kakao lets an app
+	// switch the secret off; leave it empty only then.
+	ClientSecret string
+	// RedirectURL is the absolute URL of the callback route as registered
+	// in the Kakao Developers console, e.g.
+	// "https://example.com/auth/kakao/callback". It must be https unless
+	// AllowInsecureHTTP is set. It is the only redirect URI ever sent; the
+	// request's Host and X-Forwarded-* headers are never used (C2).
+	RedirectURL string
+	// Scopes are the consent items asked for at login, besides openid
+	// which is always asked for (C10). Only IDs of the reference's §15.
+	Scopes []string
+	// ServiceTerms are the Kakao Sync service-terms tags sent as
+	// service_terms at login; empty for apps without Kakao Sync.
+	ServiceTerms []string
+
+	// Sessions keeps logins between requests. Required.
+	Sessions *session.Manager
+	// Users finds the host user linked to a Kakao user. Every store
+	// backend's Links() implements it; so can a host's own user table.
+	// Nil means the app has no users of its own: the identity is the
+	// Kakao user alone.
+	Users Users
+
+	// AuthURL and APIURL are Kakao's authorization and API servers.
+	// Defaults: https://kauth.kakao.com and https://kapi.kakao.com; tests
+	// and demo mode point them at a kakaotest server.
+	AuthURL string
+	APIURL  string
+	// Issuer is the OIDC issuer ID tokens must name exactly (C3, C38).
+	// Default: AuthURL. OIDC discovery must report the same value or New
+	// fails.
+	Issuer string
+	// DisableOIDC supports apps with OpenID Connect switched off in the
+	// Kakao console: no ID token is requested or expected, and the
+	// identity comes from user info alone.
+	DisableOIDC bool
+
+	// AllowInsecureHTTP allows http:// URLs for RedirectURL, AuthURL and
+	// APIURL, for local development and tests only.
+	AllowInsecureHTTP bool
+
+	// KakaoTalkAutoLogin tries prompt=none first when the browser is the
+	// Kakao Talk in-app browser, and falls back to the normal login when
+	// Kakao answers login_required or consent_required (reference §16.1).
+	KakaoTalkAutoLogin bool
+
+	// AfterLoginURL is where a login without a valid next lands. Default
+	// "/". A same-site path.
+	AfterLoginURL string
+	// AllowedReturnOrigins are origins other than RedirectURL's (for
+	// example "https://app.example.com") that next may point to (C70).
+	AllowedReturnOrigins []string
+
+	// HTTPClient makes the calls to Kakao. Default: kakaoapi's client with
+	// connect and overall timeouts, no redirects and capped bodies. A
+	// host's client is copied and given the same rules (C4–C6).
+	HTTPClient *http.Client
+	// Logger receives security events and errors. Tokens, codes and
+	// secrets are never logged (C101). Default slog.Default().
+	Logger *slog.Logger
+	// ErrorPage renders error pages instead of the built-in template. It
+	// is not called for JSON clients.
+	ErrorPage func(c *gin.Context, p ErrorPage)
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// settings is a validated Config with defaults applied.
+type settings struct {
+	Config
+	redirect *url.URL
+	issuer   string
+}
+
+// ErrConfig is matched by every error New returns for a bad Config.
+var ErrConfig = errors.New("kakaogin: invalid config")
+
+func configError(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...)
+}
+
+// validate checks cfg and applies defaults. It fails closed: every setting
+// that could make the login unsafe is an error (C1).
+func (cfg Config) validate() (*settings, error) {
+	s := &settings{Config: cfg}
+	if strings.TrimSpace(cfg.ClientID) == "" {
+		return nil, configError("ClientID (the REST API key) is required")
+	}
+	if cfg.Sessions == nil {
+		return nil, configError("Sessions is required (session.New over a store)")
+	}
+	u, err := s.absURL("RedirectURL", cfg.RedirectURL, "")
+	if err != nil {
+		return nil, err
+	}
+	if u.RawQuery != "" {
+		return nil, configError("RedirectURL must not have a query")
+	}
+	s.redirect = u
+	auth, err := s.absURL("AuthURL", cfg.AuthURL, kakaoapi.DefaultAuthURL)
+	if err != nil {
+		return nil, err
+	}
+	s.AuthURL = strings.TrimSuffix(auth.String(), "/")
+	api, err := s.absURL("APIURL", cfg.APIURL, kakaoapi.DefaultAPIURL)
+	if err != nil {
+		return nil, err
+	}
+	s.APIURL = strings.TrimSuffix(api.String(), "/")
+	s.issuer = cfg.Issuer
+	if s.issuer == "" {
+		s.issuer = s.AuthURL
+	}
+	if _, err := s.absURL("Issuer", s.issuer, ""); err != nil {
+		return nil, err
+	}
+	for _, sc := range cfg.Scopes {
+		if !knownScope(sc) {
+			return nil, configError("unknown scope %q (see Kakao's consent item IDs)", sc)
+		}
+	}
+	for _, t := range cfg.ServiceTerms {
+		if t == "" || strings.ContainsAny(t, ", \t\r\n") {
+			return nil, configError("service terms tag %q is not a single tag", t)
+		}
+	}
+	for _, o := range cfg.AllowedReturnOrigins {
+		ou, err := url.Parse(o)
+		if err != nil || ou.Host == "" || (ou.Path != "" && ou.Path != "/") || ou.RawQuery != "" || ou.User != nil ||
+			(ou.Scheme != "https" && !(ou.Scheme == "http" && cfg.AllowInsecureHTTP)) {
+			return nil, configError("AllowedReturnOrigins: %q is not an https origin", o)
+		}
+	}
+	if s.AfterLoginURL == "" {
+		s.AfterLoginURL = "/"
+	}
+	if !strings.HasPrefix(s.AfterLoginURL, "/") || strings.HasPrefix(s.AfterLoginURL, "//") || strings.HasPrefix(s.AfterLoginURL, "/\\") {
+		return nil, configError("AfterLoginURL must be a path on this site")
+	}
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	return s, nil
+}
+
+// absURL parses an absolute URL setting: https, or http only with
+// AllowInsecureHTTP; no user info, no fragment. An empty raw gives def, or
+// an error when def is empty.
+func (s *settings) absURL(name, raw, def string) (*url.URL, error) {
+	if raw == "" {
+		if def == "" {
+			return nil, configError("%s is required", name)
+		}
+		raw = def
+	}
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Host == "" || u.User != nil || u.Fragment != "" || u.Opaque != "" {
+		return nil, configError("%s must be an absolute URL", name)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !s.AllowInsecureHTTP {
+			return nil, configError("%s must be https (set AllowInsecureHTTP for local development)", name)
+		}
+	default:
+		return nil, configError("%s must be an https URL", name)
+	}
+	return u, nil
+}

@@ -1,0 +1,96 @@
+package kakaogin
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/kakaologin/kakaologin/kakaogin/kakaoapi"
+	"github.com/kakaologin/kakaologin/session"
+)
+
+// maxConsentItems bounds the scope parameter of GET consent.
+const maxConsentItems = 32
+
+// handleConsent is GET consent?scope=a,b&next=…: additional consent for the
+// logged-in user (reference §1.5). It re-authorizes with those items plus
+// openid; the callback then records what was actually granted (the user
+// can untick optional items).
+func (k *Kakao) handleConsent(c *gin.Context) {
+	q, ok := k.singleParams(c, "scope", "next")
+	if !ok {
+		return
+	}
+	id, ok := CurrentUser(c)
+	if !ok {
+		k.loginRequired(c)
+		return
+	}
+	var items []string
+	for _, s := range strings.Split(q["scope"], ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if !knownScope(s) || len(items) == maxConsentItems {
+			k.fail(c, newError(http.StatusBadRequest, CodeBadRequest, errors.New("scope parameter names an unknown item")))
+			return
+		}
+		items = append(items, s)
+	}
+	if len(items) == 0 {
+		k.fail(c, newError(http.StatusBadRequest, CodeBadRequest, errors.New("scope parameter is empty")))
+		return
+	}
+	k.startFlow(c, session.Flow{
+		Purpose:  purposeConsent,
+		ReturnTo: k.returnTo.resolve(q["next"]),
+		UserID:   consentBinding(id.KakaoID), // C19: only this user can complete it
+	}, kakaoapi.AuthRequest{Scopes: scopeParam(items)})
+}
+
+// consentBinding is the Flow.UserID of a consent flow.
+func consentBinding(kakaoID int64) string { return "kakao:" + strconv.FormatInt(kakaoID, 10) }
+
+// finishConsent completes a consent flow: the new tokens must belong to the
+// user who started it and is still logged in (C19); the granted items are
+// read from Kakao (the token's scope may not list unticked items
+// faithfully) and the session is renewed with them (C56).
+func (k *Kakao) finishConsent(ctx context.Context, c *gin.Context, tok *kakaoapi.Token, flow session.Flow, got *session.Login) {
+	cur, ok := k.sessions.Login(c)
+	if !ok || consentBinding(cur.KakaoID) != flow.UserID || got.KakaoID != cur.KakaoID {
+		k.event(ctx, "consent rejected", "reason", "different or no logged-in user")
+		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("consent completed by a different user")))
+		return
+	}
+	info, err := k.api.Scopes(ctx, kakaoapi.Bearer(tok.AccessToken))
+	if err != nil {
+		k.fail(c, kakaoError(err))
+		return
+	}
+	var granted []string
+	for _, s := range info.Scopes {
+		if s.Agreed {
+			granted = append(granted, s.ID)
+		}
+	}
+	l := *cur
+	l.Scopes = granted
+	l.Nickname, l.ImageURL = got.Nickname, got.ImageURL
+	if !got.AuthTime.IsZero() {
+		l.AuthTime = got.AuthTime
+	}
+	ts := tokenSet(tok)
+	ts.Scopes = granted
+	if err := k.sessions.LogIn(c, &l, ts); err != nil {
+		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
+		return
+	}
+	k.event(ctx, "consent granted", "kakao_id", cur.KakaoID, "scopes", strings.Join(granted, ","))
+	setPageHeaders(c.Writer.Header(), "")
+	c.Redirect(http.StatusSeeOther, flow.ReturnTo)
+}

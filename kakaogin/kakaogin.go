@@ -1,0 +1,204 @@
+package kakaogin
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/kakaologin/kakaologin/kakaogin/kakaoapi"
+	"github.com/kakaologin/kakaologin/session"
+)
+
+// Kakao is Kakao Login for one Gin app: its routes, middleware and the
+// Kakao API client. Create it with New; it is safe for concurrent use.
+type Kakao struct {
+	cfg      *settings
+	api      *kakaoapi.Client
+	sessions *session.Manager
+	errors   *errorRenderer
+	returnTo returnToPolicy
+
+	// mount is the path the routes were mounted at, e.g. "/auth/kakao";
+	// set by Mount before serving, read-only afterwards.
+	mount string
+
+	oidc oidcState
+}
+
+// New returns Kakao Login configured by cfg, or an error matching ErrConfig
+// for any unsafe or unusable setting (C1). It does no network I/O; call
+// Check at startup to verify Kakao's OIDC discovery document (C3) before
+// serving.
+func New(cfg Config) (*Kakao, error) {
+	s, err := cfg.validate()
+	if err != nil {
+		return nil, err
+	}
+	api, err := kakaoapi.New(kakaoapi.Config{
+		ClientID:     s.ClientID,
+		ClientSecret: s.ClientSecret,
+		RedirectURL:  s.RedirectURL,
+		AuthURL:      s.AuthURL,
+		APIURL:       s.APIURL,
+		HTTPClient:   s.HTTPClient,
+		Now:          s.Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	er, err := newErrorRenderer(s.ErrorPage, s.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("kakaogin: error page template: %w", err)
+	}
+	k := &Kakao{cfg: s, api: api, sessions: s.Sessions, errors: er}
+	k.returnTo = newReturnToPolicy(s.redirect, s.AllowedReturnOrigins, "", s.AfterLoginURL)
+	return k, nil
+}
+
+// API returns the app-level Kakao API client (no user token). Use Client
+// for calls on behalf of the current user.
+func (k *Kakao) API() *kakaoapi.Client { return k.api }
+
+// Middleware loads the session and makes the current identity available to
+// CurrentUser. Install it on every route that uses Kakao Login, before
+// RequireLogin and the mounted routes.
+func (k *Kakao) Middleware() gin.HandlerFunc {
+	load := k.sessions.Middleware()
+	return func(c *gin.Context) {
+		c.Set(kakaoKey, k)
+		load(c)
+	}
+}
+
+// Mount registers the Kakao Login routes on g (see the package doc). The
+// group's path must be the path of Config.RedirectURL without its last
+// element: RedirectURL ".../auth/kakao/callback" means Mount on
+// "/auth/kakao". Middleware must run before them. Call Mount once, before
+// the app starts serving.
+func (k *Kakao) Mount(g *gin.RouterGroup) {
+	base := strings.TrimSuffix(g.BasePath(), "/")
+	k.mount = base
+	k.returnTo = newReturnToPolicy(k.cfg.redirect, k.cfg.AllowedReturnOrigins, base+"/", k.cfg.AfterLoginURL)
+
+	g.GET("login", k.handleLogin)
+	g.GET("callback", k.handleCallback)
+	g.GET("consent", k.handleConsent)
+	g.GET("me", k.handleMe)
+	notGet := func(c *gin.Context) {
+		k.fail(c, newError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, nil))
+	}
+	g.POST("callback", notGet) // C22
+}
+
+// path returns the URL path of a mounted route, e.g. path("login").
+func (k *Kakao) path(route string) string {
+	return k.mount + "/" + route
+}
+
+// loginURL is the login route with next set to returnTo.
+func (k *Kakao) loginURL(returnTo string) string {
+	p := k.path("login")
+	if returnTo != "" {
+		p += "?next=" + url.QueryEscape(returnTo)
+	}
+	return p
+}
+
+// fail answers c with e (HTML or JSON) and aborts.
+func (k *Kakao) fail(c *gin.Context, e *Error) {
+	k.errors.render(c, e, k.retryURL(e.Code))
+}
+
+func (k *Kakao) retryURL(code ErrorCode) string {
+	switch code {
+	case CodeStateMismatch, CodeFlowExpired, CodeInvalidIDToken, CodeIdentityMismatch, CodeKakaoUnavailable,
+		CodeLoginRequired, CodeNotLinked, CodeConsentRequired, CodeAccessDenied:
+		return k.path("login")
+	}
+	return ""
+}
+
+// event logs a security event (C102). Attributes must carry no secrets.
+func (k *Kakao) event(ctx context.Context, name string, attrs ...any) {
+	k.cfg.Logger.InfoContext(ctx, "kakaogin: "+name, attrs...)
+}
+
+// kakaoKey is the Gin context key of the *Kakao serving the request.
+const kakaoKey = "kakaogin.kakao"
+
+// randomToken returns 32 random bytes, base64url-encoded (C11).
+func randomToken() string {
+	var b [32]byte
+	rand.Read(b[:]) // never fails since Go 1.24 (it crashes the program instead)
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// hashState is what the session stores of a state value.
+func hashState(state string) string {
+	sum := sha256.Sum256([]byte(state))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// oidcState is the discovery result, fetched once per process.
+type oidcState struct {
+	mu       sync.Mutex
+	verifier *idTokenVerifier
+	lastErr  time.Time
+}
+
+// ErrDiscovery is matched by errors about Kakao's OIDC discovery document.
+var ErrDiscovery = errors.New("kakaogin: OIDC discovery")
+
+// Check fetches Kakao's OIDC discovery document and verifies that it names
+// the configured issuer exactly and a key set on the issuer's host (C3). Call
+// it at startup to fail fast; otherwise the first login does it. It is a
+// no-op with DisableOIDC.
+func (k *Kakao) Check(ctx context.Context) error {
+	if k.cfg.DisableOIDC {
+		return nil
+	}
+	_, err := k.verifier(ctx)
+	return err
+}
+
+// minDiscoveryRetry spaces discovery attempts after a failure.
+const minDiscoveryRetry = 10 * time.Second
+
+// verifier returns the ID-token verifier, fetching discovery on first use.
+func (k *Kakao) verifier(ctx context.Context) (*idTokenVerifier, error) {
+	o := &k.oidc
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.verifier != nil {
+		return o.verifier, nil
+	}
+	if !o.lastErr.IsZero() && k.cfg.Now().Sub(o.lastErr) < minDiscoveryRetry {
+		return nil, fmt.Errorf("%w: not available, retry later", ErrDiscovery)
+	}
+	d, err := k.api.Discover(ctx)
+	if err != nil {
+		o.lastErr = k.cfg.Now()
+		return nil, fmt.Errorf("%w: %w", ErrDiscovery, err)
+	}
+	if d.Issuer != k.cfg.issuer {
+		return nil, fmt.Errorf("%w: issuer %q is not the configured %q", ErrDiscovery, d.Issuer, k.cfg.issuer)
+	}
+	ju, err := url.Parse(d.JWKSURL)
+	iu, _ := url.Parse(k.cfg.issuer)
+	if err != nil || ju.Host != iu.Host || ju.Scheme != iu.Scheme {
+		return nil, fmt.Errorf("%w: jwks_uri is not on the issuer's host", ErrDiscovery)
+	}
+	ks := newKeySet(d.JWKSURL, k.api.HTTPClient(), k.cfg.Now)
+	o.verifier = newIDTokenVerifier(k.cfg.issuer, k.cfg.ClientID, ks, k.cfg.Now)
+	return o.verifier, nil
+}

@@ -1,0 +1,123 @@
+package kakaogin
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/oauth2"
+
+	"github.com/kakaologin/kakaologin/kakaogin/kakaoapi"
+	"github.com/kakaologin/kakaologin/session"
+)
+
+// Flow purposes. A flow completes only the kind of callback it was started
+// for (C19).
+const (
+	purposeLogin     = "login"
+	purposeLoginAuto = "login_auto" // prompt=none in the Kakao Talk in-app browser
+	purposeConsent   = "consent"
+)
+
+// maxLoginHint bounds login_hint.
+const maxLoginHint = 256
+
+// handleLogin is GET login: it starts a login flow and redirects to Kakao.
+// Only next, prompt and login_hint are read from the query (C9); each at
+// most once.
+func (k *Kakao) handleLogin(c *gin.Context) {
+	q, ok := k.singleParams(c, "next", "prompt", "login_hint", "fallback")
+	if !ok {
+		return
+	}
+	var prompts []kakaoapi.Prompt
+	switch q["prompt"] {
+	case "login", "select_account", "create":
+		prompts = []kakaoapi.Prompt{kakaoapi.Prompt(q["prompt"])}
+	default:
+		// Anything else (none, consent, …) is dropped, as every other
+		// parameter not on the allowlist is (C9, C12).
+	}
+	hint := q["login_hint"]
+	if len(hint) > maxLoginHint || hasForbiddenRune(hint) {
+		k.fail(c, newError(http.StatusBadRequest, CodeBadRequest, errors.New("login_hint malformed")))
+		return
+	}
+	purpose := purposeLogin
+	if k.cfg.KakaoTalkAutoLogin && prompts == nil && q["fallback"] == "" && isKakaoTalk(c.Request) {
+		// Reference §16.1: try a silent login first (C12: only when
+		// configured, and only in Kakao Talk's own browser).
+		purpose = purposeLoginAuto
+		prompts = []kakaoapi.Prompt{kakaoapi.PromptNone}
+	}
+	k.startFlow(c, session.Flow{Purpose: purpose, ReturnTo: k.returnTo.resolve(q["next"])}, kakaoapi.AuthRequest{
+		Scopes:       scopeParam(k.cfg.Scopes),
+		Prompts:      prompts,
+		LoginHint:    hint,
+		ServiceTerms: k.cfg.ServiceTerms,
+	})
+}
+
+// startFlow stores a flow with fresh state, nonce and PKCE verifier (C11,
+// C13) and redirects the browser to Kakao's authorize page. The flow is
+// saved before the redirect is sent (R9).
+func (k *Kakao) startFlow(c *gin.Context, f session.Flow, req kakaoapi.AuthRequest) {
+	state := randomToken()
+	f.StateHash = hashState(state)
+	f.Verifier = oauth2.GenerateVerifier()
+	f.CreatedAt = k.cfg.Now()
+	req.State, req.Verifier = state, f.Verifier
+	if !k.cfg.DisableOIDC {
+		f.Nonce = randomToken()
+		req.Nonce = f.Nonce
+	} else {
+		req.Scopes = withoutOpenID(req.Scopes)
+	}
+	if err := k.sessions.AddFlow(c, f); err != nil {
+		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
+		return
+	}
+	to := k.api.AuthCodeURL(req)
+	setPageHeaders(c.Writer.Header(), "")
+	c.Redirect(http.StatusFound, to)
+}
+
+// singleParams reads the named query parameters, refusing any that appears
+// more than once (parameter pollution, C9, C17, C20). Other parameters are
+// ignored and never echoed (C25). On failure it has answered c.
+func (k *Kakao) singleParams(c *gin.Context, names ...string) (map[string]string, bool) {
+	q, err := url.ParseQuery(c.Request.URL.RawQuery)
+	if err != nil {
+		k.fail(c, newError(http.StatusBadRequest, CodeBadRequest, errors.New("malformed query")))
+		return nil, false
+	}
+	out := make(map[string]string, len(names))
+	for _, n := range names {
+		switch v := q[n]; len(v) {
+		case 0:
+		case 1:
+			out[n] = v[0]
+		default:
+			k.fail(c, newError(http.StatusBadRequest, CodeBadRequest, errors.New("parameter "+n+" repeated")))
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// isKakaoTalk reports whether r comes from the Kakao Talk in-app browser.
+func isKakaoTalk(r *http.Request) bool {
+	return strings.Contains(r.UserAgent(), "KAKAOTALK")
+}
+
+func withoutOpenID(scopes []string) []string {
+	out := scopes[:0:0]
+	for _, s := range scopes {
+		if s != "openid" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
