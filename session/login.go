@@ -99,10 +99,9 @@ func (m *Manager) LogIn(c *gin.Context, l *Login, ts *TokenSet) error {
 // RenewToken gives the request's session a new token, keeping its data
 // (SECURITY C56: call it on every privilege change, such as additional
 // consent). The old token is deleted and stays dead. A request without a
-// session is left as is; a session ended meanwhile by another request
-// stays ended (ErrNotLoggedIn). A RevokeUser that runs at the very same
-// moment may miss the new token: the store has no atomic "renew", so
-// revocation is exact only against renewals that start after it. It must be called before the response starts.
+// session is left as is; a session ended meanwhile by another request,
+// including by a RevokeUser running at the same moment, stays ended
+// (ErrNotLoggedIn). It must be called before the response starts.
 func (m *Manager) RenewToken(c *gin.Context) error {
 	st := m.state(c)
 	if st == nil {
@@ -160,34 +159,66 @@ func (st *reqState) renew(ctx context.Context, o op) error {
 	if err != nil {
 		return err
 	}
-	oldHash, oldLogin := st.hashed(), st.currentLogin()
-	// scs deletes the old token in the store (which revokes it) and makes
-	// a new one. From here on, failing ends the session.
-	if err := m.scs.RenewToken(st.ctx); err != nil {
+	oldHash, oldLogin, oldRaw := st.hashed(), st.currentLogin(), st.rawLoaded()
+	// scs makes the new token; the old one is deleted below, only after
+	// the new one is indexed and saved, so that a RevokeUser running
+	// meanwhile either finds the new token in the index or has revoked the
+	// old one, which the check below notices (R18). From here on, failing
+	// ends the session.
+	if err := m.scs.RenewToken(context.WithValue(st.ctx, keepOldToken{}, true)); err != nil {
 		st.ended()
 		return fmt.Errorf("session: renew token: %w", err)
 	}
 	st.token, st.hash = m.scs.Token(st.ctx), ""
-	if oldLogin != nil {
-		m.unindex(ctx, oldLogin, oldHash)
-	}
+	newHash := st.hashed()
 	// Index first: a saved session must always be reachable by RevokeUser.
 	if d.login != nil {
-		if err := m.index(ctx, d.login, st.hashed(), d.deadline); err != nil {
+		if err := m.index(ctx, d.login, newHash, d.deadline); err != nil {
+			m.endRenewal(ctx, oldHash, newHash, d.login)
 			st.ended()
 			return err
 		}
 	}
-	ok, err := m.st.CompareAndSwap(ctx, st.hashed(), nil, b, m.storeExpiry(d.deadline, now))
+	ok, err := m.st.CompareAndSwap(ctx, newHash, nil, b, m.storeExpiry(d.deadline, now))
 	if err == nil && !ok {
 		err = ErrConflict
 	}
 	if err != nil {
+		m.endRenewal(ctx, oldHash, newHash, d.login)
 		st.ended()
 		return fmt.Errorf("session: save renewed session: %w", err)
 	}
+	// Was the old session revoked while we renewed it? Only an indexed
+	// (logged-in) session can be the target of RevokeUser.
+	if oldLogin != nil && oldRaw != nil {
+		if _, err := m.st.CompareAndSwap(ctx, oldHash, oldRaw, oldRaw, now.Add(time.Minute)); errors.Is(err, store.ErrRevoked) {
+			m.endRenewal(ctx, oldHash, newHash, d.login)
+			st.ended()
+			return ErrNotLoggedIn
+		}
+	}
+	if err := m.st.DeleteCtx(ctx, oldHash); err != nil {
+		m.log.Warn("session: could not delete the session's old token", "err", err)
+	}
+	if oldLogin != nil {
+		m.unindex(ctx, oldLogin, oldHash)
+	}
 	st.saved(b, d)
 	return nil
+}
+
+// endRenewal undoes a failed renewal: both tokens are deleted (revoked)
+// and the new one is dropped from the index. Errors are logged; the tokens
+// expire anyway.
+func (m *Manager) endRenewal(ctx context.Context, oldHash, newHash string, l *Login) {
+	for _, h := range []string{oldHash, newHash} {
+		if err := m.st.DeleteCtx(ctx, h); err != nil {
+			m.log.Warn("session: could not delete a token after a failed renewal", "err", err)
+		}
+	}
+	if l != nil {
+		m.unindex(ctx, l, newHash)
+	}
 }
 
 func (m *Manager) index(ctx context.Context, l *Login, hash string, deadline int64) error {

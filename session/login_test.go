@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/kakaologin/kakaologin/store"
+	"github.com/kakaologin/kakaologin/store/storetest"
 )
 
 // SECURITY C56, C26: login renews the token; the old one is dead and
@@ -273,5 +274,45 @@ func TestLogInAfterResponseStarted(t *testing.T) {
 	e.do(http.MethodGet, "/late", "")
 	if !errors.Is(err, ErrHeadersWritten) {
 		t.Fatalf("LogIn after the first byte: %v", err)
+	}
+}
+
+// TestRenewRacingRevokeUser is R18 and C61 for the narrowest window: a
+// RevokeKakaoUser that reads the user index after RenewToken made the new
+// token but before it was indexed. Either the revocation finds the new
+// token or the renewal notices the old one was revoked; the session never
+// survives under the new token.
+func TestRenewRacingRevokeUser(t *testing.T) {
+	e := newEnv(t)
+	hold := make(chan struct{})
+	e.r.POST("/renew", func(c *gin.Context) {
+		if err := e.m.RenewToken(c); err != nil {
+			c.String(http.StatusConflict, "%v", err)
+		}
+	})
+	tok := e.login()
+	// Hold the renewal at its first index write (the new token exists,
+	// nothing about it is stored yet).
+	e.faulty.Set(storetest.AddUserSession, storetest.Fault{Wait: hold, Times: 1})
+	e.faulty.ResetCalls()
+	done := make(chan *http.Response)
+	go func() { done <- e.do(http.MethodPost, "/renew", tok) }()
+	for e.faulty.Calls(storetest.AddUserSession) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	n, err := e.m.RevokeKakaoUser(context.Background(), typicalLogin().KakaoID)
+	if err != nil || n != 1 {
+		t.Fatalf("RevokeKakaoUser = %d, %v; want the old token", n, err)
+	}
+	close(hold)
+	res := <-done
+	renewed, _ := sessionCookie(res, e.m.cfg.CookieName)
+	for _, c := range []string{tok, renewed} {
+		if c == "" {
+			continue
+		}
+		if e.do(http.MethodGet, "/me", c).StatusCode != http.StatusUnauthorized {
+			t.Fatalf("session survived a concurrent RevokeKakaoUser under token %.6s… (renew answered %d)", c, res.StatusCode)
+		}
 	}
 }

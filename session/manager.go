@@ -155,7 +155,14 @@ func (a scsStore) CommitCtx(ctx context.Context, token string, b []byte, expiry 
 	return a.st.CommitCtx(ctx, hashToken(token), b, expiry)
 }
 
+// keepOldToken marks the context of an scs.RenewToken call whose delete of
+// the old token the Manager does itself, later (see reqState.renew).
+type keepOldToken struct{}
+
 func (a scsStore) DeleteCtx(ctx context.Context, token string) error {
+	if ctx.Value(keepOldToken{}) != nil {
+		return nil
+	}
 	return a.st.DeleteCtx(ctx, hashToken(token))
 }
 

@@ -245,3 +245,12 @@ func (st *reqState) flush(status int) error {
 	}
 	return nil
 }
+
+// rawLoaded returns the record bytes as loaded (or last saved) by this
+// request, nil when there were none.
+func (st *reqState) rawLoaded() []byte {
+	if st.rec == nil {
+		return nil
+	}
+	return st.rec.raw
+}
