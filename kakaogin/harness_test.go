@@ -35,7 +35,7 @@ var sharedKey = sync.OnceValue(func() *rsa.PrivateKey {
 // harness is a host app using Kakao Login against a kakaotest fake: the
 // ten-line integration of DESIGN.md, served over loopback.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	logs  *secretSink
 	fake  *kakaotest.Server
 	kg    *Kakao
@@ -56,7 +56,7 @@ func withConfig(f func(*Config)) harnessOpt {
 	return func(c *Config, _ *[]kakaotest.Option) { f(c) }
 }
 
-func newHarness(t *testing.T, opts ...harnessOpt) *harness {
+func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 	t.Helper()
 	h := &harness{t: t, eng: gin.New()}
 	h.srv = httptest.NewServer(h.eng)
@@ -146,7 +146,7 @@ func (s *secretSink) String() string {
 	return s.buf.String()
 }
 
-func (s *secretSink) check(t *testing.T) {
+func (s *secretSink) check(t testing.TB) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, v := range s.secrets {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
+	"github.com/kakaologin/kakaologin/store"
 	"github.com/kakaologin/kakaologin/store/memory"
 )
 
@@ -21,7 +22,13 @@ func benchEngine(b *testing.B, withSessions bool) (*gin.Engine, *Manager, string
 	b.Helper()
 	mem := memory.New()
 	b.Cleanup(func() { mem.Close() })
-	m, err := New(mem, Config{SealKeys: [][]byte{testKey}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return benchEngineOn(b, mem, withSessions)
+}
+
+// benchEngineOn is benchEngine over the given store.
+func benchEngineOn(b *testing.B, st store.Store, withSessions bool) (*gin.Engine, *Manager, string) {
+	b.Helper()
+	m, err := New(st, Config{SealKeys: [][]byte{testKey}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,0 +1,103 @@
+package kakaogin
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/kakaologin/kakaologin/kakaogin/kakaotest"
+)
+
+// nullWriter is a minimal http.ResponseWriter, so that the benchmarks
+// measure Gin and the library rather than httptest.ResponseRecorder.
+type nullWriter struct {
+	h    http.Header
+	code int
+}
+
+func (w *nullWriter) Header() http.Header         { return w.h }
+func (w *nullWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *nullWriter) WriteHeader(code int)        { w.code = code }
+
+// BenchmarkRequest measures, in one run, a bare Gin handler (the floor) and
+// the same handler behind Middleware + RequireLogin + CurrentUser for a
+// logged-in user (memory store, read-only).
+func BenchmarkRequest(b *testing.B) {
+	serve := func(b *testing.B, r *gin.Engine, cookie string) {
+		req := httptest.NewRequest(http.MethodGet, "/bench", nil)
+		if cookie != "" {
+			req.Header.Set("Cookie", cookie)
+		}
+		w := &nullWriter{h: http.Header{}}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			clear(w.h)
+			w.code = 0
+			r.ServeHTTP(w, req)
+			if w.code != http.StatusOK {
+				b.Fatalf("status %d", w.code)
+			}
+		}
+	}
+	b.Run("bare-gin", func(b *testing.B) {
+		r := gin.New()
+		r.GET("/bench", func(c *gin.Context) { c.String(http.StatusOK, "hello") })
+		serve(b, r, "")
+	})
+	b.Run("require-login", func(b *testing.B) {
+		h := newHarness(b)
+		h.eng.GET("/bench", h.kg.RequireLogin(), func(c *gin.Context) {
+			id, ok := CurrentUser(c)
+			if !ok || id.KakaoID == 0 {
+				c.Status(http.StatusUnauthorized)
+				return
+			}
+			c.String(http.StatusOK, "hello")
+		})
+		br := h.browser()
+		br.login("/")
+		cookies := br.Jar.Cookies(mustURL(h.srv.URL))
+		if len(cookies) == 0 {
+			b.Fatal("no session cookie after login")
+		}
+		serve(b, h.eng, cookies[0].Name+"="+cookies[0].Value)
+	})
+}
+
+// BenchmarkLoginRoundTrip is a whole login against the in-process fake over
+// loopback: GET login, authorize (auto-approve), callback (token exchange,
+// ID-token verification, user info), the landing page. It reports the
+// Kakao calls per login; discovery and the key set are fetched once for
+// all logins of the run (the metric counts both fetches of the whole run,
+// so 2 is the expected value).
+func BenchmarkLoginRoundTrip(b *testing.B) {
+	h := newHarness(b)
+	h.browser().login("/") // warm: discovery and key set
+	warm := h.fake.Hits(kakaotest.PathToken)
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		br := h.browser()
+		if status, body := br.login("/private"); status != http.StatusOK {
+			b.Fatalf("login: %d %s", status, body)
+		}
+		n++
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(h.fake.Hits(kakaotest.PathToken)-warm)/float64(n), "token-calls/login")
+	b.ReportMetric(float64(h.fake.Hits(kakaotest.PathMe)-warm)/float64(n), "userinfo-calls/login")
+	b.ReportMetric(float64(h.fake.Hits(kakaotest.PathDiscovery)+h.fake.Hits(kakaotest.PathJWKS)), "discovery+jwks-fetches/run")
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
