@@ -45,7 +45,7 @@ var (
 	// ErrAlreadyRegistered: manual signup for an already linked user
 	// (-102).
 	ErrAlreadyRegistered = errors.New("kakaoapi: user already registered")
-	// ErrNotRevocable: a consent item or service term cannot be revoked
+	// ErrNotRevocable: a required consent item cannot be revoked
 	// (-3 from a revoke API).
 	ErrNotRevocable = errors.New("kakaoapi: not revocable")
 	// ErrBadParameter: Kakao rejected a parameter (-2).
@@ -105,7 +105,10 @@ func (e *APIError) Is(target error) bool {
 	case ErrAlreadyRegistered:
 		return e.Code == CodeAlreadyRegistered
 	case ErrNotRevocable:
-		return e.Code == CodeNotAllowed && strings.Contains(e.Path, "/revoke/")
+		// Documented only for consent items (§9.2); a -3 elsewhere means
+		// "feature not enabled" (§14.3), e.g. service terms on an app
+		// without Kakao Sync.
+		return e.Code == CodeNotAllowed && e.Path == "/v2/user/revoke/scopes"
 	case ErrBadParameter:
 		return e.Code == CodeBadParameter
 	case ErrUnknownProperty:

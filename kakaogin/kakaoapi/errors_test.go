@@ -141,7 +141,7 @@ func TestDocumentedErrors(t *testing.T) {
 		{"service terms", 400, `{"msg":"There is no tags to get service terms.","code":-2}`, []error{kakaoapi.ErrBadParameter}},
 		{"service terms", 403, `{"msg":"simple signup not enabled","code":-3}`, nil},
 		{"revoke terms", 400, `{"msg":"There is no tags to revoke.","code":-2}`, []error{kakaoapi.ErrBadParameter}},
-		{"revoke terms", 403, `{"msg":"required","code":-3}`, []error{kakaoapi.ErrNotRevocable}},
+		{"revoke terms", 403, `{"msg":"simple signup not enabled","code":-3}`, nil}, // -3 here is "not enabled", not documented as "not revocable"
 		{"upgrade terms", 400, `{"msg":"bad tag","code":-2}`, []error{kakaoapi.ErrBadParameter}},
 		{"update profile", 400, `{"msg":"user property not found ([grade] for appId=1158231)","code":-201}`, []error{kakaoapi.ErrUnknownProperty}},
 		{"shipping", 403, `{"msg":"insufficient scopes","code":-402,"required_scopes":["shipping_address"]}`, []error{kakaoapi.ErrInsufficientScope}},
