@@ -3,96 +3,15 @@ package redis
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
-	"os/exec"
 	"strconv"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
-
+	"github.com/kakaologin/kakaologin/internal/redisproc"
 	"github.com/kakaologin/kakaologin/store"
 )
-
-// privateServer is a redis-server of the test's own, on a free port, that
-// the test may stop, freeze and restart. The shared server on 6379 is
-// never touched.
-type privateServer struct {
-	t    *testing.T
-	bin  string
-	port int
-	dir  string
-	cmd  *exec.Cmd
-}
-
-// startPrivateServer starts a redis-server on a free port, skipping the
-// test (failing it under CI=true) when there is no redis-server binary.
-func startPrivateServer(t *testing.T) *privateServer {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		skipOrFail(t, "no redis-server binary for the fault tests: "+err.Error())
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	p := &privateServer{t: t, bin: bin, port: port, dir: t.TempDir()}
-	p.start()
-	t.Cleanup(p.stop)
-	return p
-}
-
-func (p *privateServer) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", p.port) }
-
-// start runs the server and waits until it answers.
-func (p *privateServer) start() {
-	p.t.Helper()
-	p.cmd = exec.Command(p.bin, "--port", strconv.Itoa(p.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", p.dir)
-	if err := p.cmd.Start(); err != nil {
-		p.t.Fatalf("start redis-server: %v", err)
-	}
-	c := goredis.NewClient(&goredis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", p.port), MaxRetries: -1})
-	defer c.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("redis-server on port %d does not answer: %v", p.port, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// stop kills the server, as a crash would.
-func (p *privateServer) stop() {
-	if p.cmd == nil {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGCONT) // in case it was frozen
-	_ = p.cmd.Process.Kill()
-	_ = p.cmd.Wait()
-	p.cmd = nil
-}
-
-// signal sends sig to the running server.
-func (p *privateServer) signal(sig syscall.Signal) {
-	p.t.Helper()
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		p.t.Fatal(err)
-	}
-}
 
 // storeCalls is every I/O method of a Store, for the fault tests.
 var storeCalls = []struct {
@@ -128,8 +47,8 @@ var storeCalls = []struct {
 // itself, including the scripts the fresh server has never seen.
 func TestServerLossIsUnavailableThenRecovers(t *testing.T) {
 	t.Parallel()
-	srv := startPrivateServer(t)
-	s, err := Open(t.Context(), srv.url())
+	srv := redisproc.Start(t)
+	s, err := Open(t.Context(), srv.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +81,7 @@ func TestServerLossIsUnavailableThenRecovers(t *testing.T) {
 		})
 	}
 	time.Sleep(50 * time.Millisecond)
-	srv.stop()
+	srv.Stop()
 	time.Sleep(100 * time.Millisecond)
 	close(stop)
 	wg.Wait()
@@ -178,7 +97,7 @@ func TestServerLossIsUnavailableThenRecovers(t *testing.T) {
 		}
 	}
 
-	srv.start()
+	srv.Restart()
 	deadline := time.Now().Add(15 * time.Second)
 	for s.Ping(ctx) != nil {
 		if time.Now().After(deadline) {
@@ -193,7 +112,7 @@ func TestServerLossIsUnavailableThenRecovers(t *testing.T) {
 	}
 	// RevokeUser's pipelined delete script meets a server that has not
 	// cached it yet (NOSCRIPT) and still ends every session.
-	if _, err := rawClient(t, srv.url()).ScriptFlush(ctx).Result(); err != nil {
+	if _, err := rawClient(t, srv.URL()).ScriptFlush(ctx).Result(); err != nil {
 		t.Fatal(err)
 	}
 	for _, tok := range []string{"r1", "r2", "r3"} {
@@ -219,8 +138,8 @@ func TestServerLossIsUnavailableThenRecovers(t *testing.T) {
 // and without one the read timeout does, both as ErrUnavailable.
 func TestFrozenServerCannotHangCalls(t *testing.T) {
 	t.Parallel()
-	srv := startPrivateServer(t)
-	s, err := Open(t.Context(), srv.url())
+	srv := redisproc.Start(t)
+	s, err := Open(t.Context(), srv.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,8 +147,8 @@ func TestFrozenServerCannotHangCalls(t *testing.T) {
 	if err := s.Ping(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	srv.signal(syscall.SIGSTOP)
-	defer srv.signal(syscall.SIGCONT)
+	srv.Signal(syscall.SIGSTOP)
+	defer srv.Signal(syscall.SIGCONT)
 
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
@@ -251,7 +170,7 @@ func TestFrozenServerCannotHangCalls(t *testing.T) {
 		t.Errorf("CommitCtx without a deadline took %v", d)
 	}
 
-	srv.signal(syscall.SIGCONT)
+	srv.Signal(syscall.SIGCONT)
 	deadline := time.Now().Add(15 * time.Second)
 	for s.Ping(t.Context()) != nil {
 		if time.Now().After(deadline) {
