@@ -2,30 +2,7 @@ package memory
 
 import (
 	"context"
-	"time"
 )
-
-// startCleanup runs DeleteExpired every interval until Close. A
-// non-positive interval starts nothing.
-func (s *Store) startCleanup(interval time.Duration) {
-	if interval <= 0 {
-		close(s.cleanupDone)
-		return
-	}
-	go func() {
-		defer close(s.cleanupDone)
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-s.stopCleanup:
-				return
-			case <-t.C:
-				_, _ = s.DeleteExpired(context.Background())
-			}
-		}
-	}()
-}
 
 // DeleteExpired deletes the expired sessions, revocations, user index
 // entries and locks now and returns how many it deleted. The background

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kakaologin/kakaologin/store"
+	"github.com/kakaologin/kakaologin/store/internal/janitor"
 )
 
 // DefaultCleanupInterval is how often a Store deletes expired entries when
@@ -40,8 +41,7 @@ type Store struct {
 	linksByID   map[int64]store.Link
 	linksByUser map[string]int64
 
-	stopCleanup chan struct{}
-	cleanupDone chan struct{}
+	janitor *janitor.Janitor
 }
 
 // session is a stored session or, with revoked set, a tombstone that keeps
@@ -97,10 +97,11 @@ func New(opts ...Option) *Store {
 		locks:       map[string]lock{},
 		linksByID:   map[int64]store.Link{},
 		linksByUser: map[string]int64{},
-		stopCleanup: make(chan struct{}),
-		cleanupDone: make(chan struct{}),
 	}
-	s.startCleanup(c.cleanupInterval)
+	s.janitor = janitor.Start(c.cleanupInterval, func(ctx context.Context) error {
+		_, err := s.DeleteExpired(ctx)
+		return err
+	}, nil)
 	return s
 }
 
@@ -150,8 +151,7 @@ func (s *Store) Close() error {
 	s.closed = true
 	s.sessions, s.users, s.locks, s.linksByID, s.linksByUser = nil, nil, nil, nil, nil
 	s.mu.Unlock()
-	close(s.stopCleanup)
-	<-s.cleanupDone
+	s.janitor.Stop()
 	return nil
 }
 

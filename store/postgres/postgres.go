@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/kakaologin/kakaologin/store"
+	"github.com/kakaologin/kakaologin/store/internal/janitor"
 )
 
 // Backend opens postgres:// and postgresql:// URLs for store.Open.
@@ -39,9 +40,8 @@ type Store struct {
 	names   tableNamer
 	q       queries
 
-	stopCleanup context.CancelFunc
-	cleanupDone chan struct{}
-	closeOnce   sync.Once
+	janitor   *janitor.Janitor
+	closeOnce sync.Once
 }
 
 var _ store.Store = (*Store)(nil)
@@ -121,7 +121,10 @@ func newStore(ctx context.Context, pool *pgxpool.Pool, own bool, cfg config) (*S
 		return nil, wrap("open "+addr+": tables", err)
 	}
 	s := &Store{pool: pool, ownPool: own, addr: addr, names: names, q: newQueries(names)}
-	s.startCleanup(cfg.cleanupInterval, cfg.logger)
+	s.janitor = janitor.Start(cfg.cleanupInterval, func(ctx context.Context) error {
+		_, err := s.DeleteExpired(ctx)
+		return err
+	}, func(err error) { cfg.logger.Warn("kakaologin: postgres store cleanup failed", "err", err) })
 	return s, nil
 }
 
@@ -138,8 +141,7 @@ func (s *Store) Links() store.LinkStore { return linkStore{s} }
 // more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		s.stopCleanup()
-		<-s.cleanupDone
+		s.janitor.Stop()
 		if s.ownPool {
 			s.pool.Close()
 		}

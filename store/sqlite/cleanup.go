@@ -2,40 +2,11 @@ package sqlite
 
 import (
 	"context"
-	"log/slog"
-	"time"
 )
 
 // cleanupBatch is how many expired rows one cleanup statement deletes, so
 // that a large backlog is removed in short write transactions.
 const cleanupBatch = 1000
-
-// startCleanup runs DeleteExpired every interval until Close. A
-// non-positive interval starts nothing.
-func (s *Store) startCleanup(interval time.Duration, logger *slog.Logger) {
-	ctx, cancel := context.WithCancel(context.Background())
-	s.stopCleanup = cancel
-	s.cleanupDone = make(chan struct{})
-	if interval <= 0 {
-		close(s.cleanupDone)
-		return
-	}
-	go func() {
-		defer close(s.cleanupDone)
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			if _, err := s.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
-				logger.Warn("kakaologin: sqlite store cleanup failed", "path", s.path, "err", err)
-			}
-		}
-	}()
-}
 
 // DeleteExpired deletes the expired sessions, revocations, user index
 // entries and locks now, in batches, and returns how many rows it deleted.

@@ -20,6 +20,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/kakaologin/kakaologin/store"
+	"github.com/kakaologin/kakaologin/store/internal/janitor"
 )
 
 // Backend opens sqlite: URLs for store.Open:
@@ -60,10 +61,9 @@ type Store struct {
 	busyTimeout time.Duration
 	busyRetries atomic.Int64 // attempts retried after "database is locked", for tests
 
-	stopCleanup context.CancelFunc
-	cleanupDone chan struct{}
-	closeOnce   sync.Once
-	closeErr    error
+	janitor   *janitor.Janitor
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ store.Store = (*Store)(nil)
@@ -112,7 +112,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		s.w.Close()
 		return nil, err
 	}
-	s.startCleanup(cfg.cleanupInterval, cfg.logger)
+	s.janitor = janitor.Start(cfg.cleanupInterval, func(ctx context.Context) error {
+		_, err := s.DeleteExpired(ctx)
+		return err
+	}, func(err error) {
+		cfg.logger.Warn("kakaologin: sqlite store cleanup failed", "path", s.path, "err", err)
+	})
 	return s, nil
 }
 
@@ -206,8 +211,7 @@ func (s *Store) Links() store.LinkStore { return linkStore{s} }
 // and closes the connections. It is safe to call more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		s.stopCleanup()
-		<-s.cleanupDone
+		s.janitor.Stop()
 		if err := errors.Join(s.r.Close(), s.w.Close()); err != nil {
 			s.closeErr = fmt.Errorf("sqlite: close %s: %w", s.path, err)
 		}
