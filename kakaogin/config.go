@@ -81,6 +81,10 @@ type Config struct {
 	// Logger receives security events and errors. Tokens, codes and
 	// secrets are never logged (C101). Default slog.Default().
 	Logger *slog.Logger
+	// OnTokenRefreshed, when set, is called after the user's Kakao tokens
+	// were refreshed and saved, with the new token answer. It runs in the
+	// request that made the refresh; it must not log the tokens.
+	OnTokenRefreshed func(c *gin.Context, id Identity, t *kakaoapi.Token)
 	// ErrorPage renders error pages instead of the built-in template. It
 	// is not called for JSON clients.
 	ErrorPage func(c *gin.Context, p ErrorPage)

@@ -12,7 +12,9 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -36,6 +38,8 @@ var sharedKey = sync.OnceValue(func() *rsa.PrivateKey {
 // ten-line integration of DESIGN.md, served over loopback.
 type harness struct {
 	t     testing.TB
+	clock *testClock
+	cfg   Config
 	logs  *secretSink
 	fake  *kakaotest.Server
 	kg    *Kakao
@@ -58,7 +62,8 @@ func withConfig(f func(*Config)) harnessOpt {
 
 func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 	t.Helper()
-	h := &harness{t: t, eng: gin.New()}
+	h := &harness{t: t, clock: &testClock{}}
+	h.eng, h.srv = gin.New(), nil
 	h.srv = httptest.NewServer(h.eng)
 	t.Cleanup(h.srv.Close)
 	redirect := h.srv.URL + "/auth/kakao/callback"
@@ -67,6 +72,7 @@ func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 		RedirectURL:       redirect,
 		Scopes:            []string{"profile_nickname", "profile_image", "account_email"},
 		AllowInsecureHTTP: true,
+		Now:               h.clock.Now,
 	}
 	fopts := []kakaotest.Option{kakaotest.WithSigningKey(sharedKey()), kakaotest.WithRedirectURI(redirect)}
 	for _, o := range opts {
@@ -75,46 +81,92 @@ func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 	h.fake = kakaotest.NewServer(fopts...)
 	t.Cleanup(h.fake.Close)
 
-	h.st = memory.New()
-	t.Cleanup(func() { h.st.Close() })
-	sm, err := session.New(h.st, session.Config{SealKeys: [][]byte{make([]byte, 32)}, InsecureCookies: true})
-	if err != nil {
-		t.Fatal(err)
+	if cfg.Sessions == nil {
+		mem := memory.New()
+		t.Cleanup(func() { mem.Close() })
+		sm, err := session.New(mem, session.Config{SealKeys: [][]byte{testSealKey}, InsecureCookies: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Sessions = sm
 	}
-	h.sm = sm
+	h.sm = cfg.Sessions
+	h.st = h.sm.Store()
 	cfg.ClientID, cfg.ClientSecret = h.fake.ClientID, h.fake.ClientSecret
 	h.logs = &secretSink{}
 	h.logs.add(h.fake.ClientSecret, h.fake.AdminKey)
 	cfg.Logger = slog.New(slog.NewTextHandler(h.logs, nil))
 	t.Cleanup(func() { h.logs.check(t) })
 	cfg.AuthURL, cfg.APIURL = h.fake.URL, h.fake.URL
-	cfg.Sessions = sm
 	if cfg.Users == nil {
 		cfg.Users = h.st.Links()
 	}
 	h.users = cfg.Users
+	h.cfg = cfg
+	h.kg = h.mount(h.eng, cfg)
+	return h
+}
+
+// testSealKey seals Kakao tokens in every test session.
+var testSealKey = []byte("kakaologin-test-seal-key-32bytes")
+
+// mount builds Kakao Login from cfg on eng with the test routes.
+func (h *harness) mount(eng *gin.Engine, cfg Config) *Kakao {
+	h.t.Helper()
 	kg, err := New(cfg)
 	if err != nil {
-		t.Fatal(err)
+		h.t.Fatal(err)
 	}
-	h.kg = kg
-
-	h.eng.Use(kg.Middleware())
-	kg.Mount(h.eng.Group("/auth/kakao"))
-	h.eng.GET("/", func(c *gin.Context) {
+	eng.Use(kg.Middleware())
+	kg.Mount(eng.Group("/auth/kakao"))
+	eng.GET("/", func(c *gin.Context) {
 		if id, ok := CurrentUser(c); ok {
 			c.String(http.StatusOK, "home: logged in as %d", id.KakaoID)
 			return
 		}
 		c.String(http.StatusOK, "home: anonymous")
 	})
-	h.eng.GET("/private", kg.RequireLogin(), func(c *gin.Context) {
+	eng.GET("/private", kg.RequireLogin(), func(c *gin.Context) {
 		id, _ := CurrentUser(c)
 		c.String(http.StatusOK, "private: %d %s", id.KakaoID, strings.Join(id.Scopes, ","))
 	})
-	h.eng.GET("/talk", kg.RequireScopes("talk_message"), func(c *gin.Context) { c.String(http.StatusOK, "talk ok") })
-	return h
+	eng.GET("/talk", kg.RequireScopes("talk_message"), func(c *gin.Context) { c.String(http.StatusOK, "talk ok") })
+	eng.GET("/kakao/me", kg.RequireLogin(), func(c *gin.Context) {
+		api, auth := kg.Client(c)
+		u, err := api.Me(c.Request.Context(), auth, nil)
+		if err != nil {
+			c.String(http.StatusBadGateway, "kakao: %v", err)
+			return
+		}
+		c.String(http.StatusOK, "kakao me: %d", u.ID)
+	})
+	return kg
 }
+
+// twin is a second app instance: its own engine, server, session manager
+// and Kakao, over the same store, fake and settings (as instances behind a
+// load balancer are).
+func (h *harness) twin() (*gin.Engine, *httptest.Server) {
+	h.t.Helper()
+	sm, err := session.New(h.st, session.Config{SealKeys: [][]byte{testSealKey}, InsecureCookies: true})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cfg := h.cfg
+	cfg.Sessions = sm
+	eng := gin.New()
+	h.mount(eng, cfg)
+	srv := httptest.NewServer(eng)
+	h.t.Cleanup(srv.Close)
+	return eng, srv
+}
+
+// testClock is the library's clock in tests: real time plus an offset the
+// test can advance (the fake and the sessions keep real time).
+type testClock struct{ off atomic.Int64 }
+
+func (c *testClock) Now() time.Time          { return time.Now().Add(time.Duration(c.off.Load())) }
+func (c *testClock) Advance(d time.Duration) { c.off.Add(int64(d)) }
 
 // secretSink collects the library's log and fails the test when a known
 // secret appears in it (C101).

@@ -52,10 +52,7 @@ func CurrentUser(c *gin.Context) (Identity, bool) {
 	if !ok {
 		return Identity{}, false
 	}
-	return Identity{
-		UserID: l.UserID, KakaoID: l.KakaoID, Nickname: l.Nickname, ImageURL: l.ImageURL,
-		Scopes: l.Scopes, LoggedInAt: l.LoggedInAt, AuthTime: l.AuthTime,
-	}, true
+	return identityOf(l), true
 }
 
 // RequireLogin lets only logged-in requests through. Others get a 303 to

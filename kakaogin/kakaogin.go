@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/kakaologin/kakaologin/kakaogin/kakaoapi"
 	"github.com/kakaologin/kakaologin/session"
@@ -33,6 +34,8 @@ type Kakao struct {
 	mount string
 
 	oidc oidcState
+	// refreshes merges concurrent token refreshes of one session.
+	refreshes singleflight.Group
 }
 
 // New returns Kakao Login configured by cfg, or an error matching ErrConfig

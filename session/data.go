@@ -43,6 +43,27 @@ func (m *Manager) Tokens(c *gin.Context) (*TokenSet, error) {
 	return ts, nil
 }
 
+// ReloadTokens reads the request's session again from the store and
+// returns its Kakao tokens, for a caller that waited while another request
+// or app instance may have refreshed them (SECURITY C95, C96). A session
+// ended meanwhile gives ErrNotLoggedIn.
+func (m *Manager) ReloadTokens(c *gin.Context) (*TokenSet, error) {
+	st := m.state(c)
+	if st == nil {
+		return nil, ErrNoMiddleware
+	}
+	if st.token == "" {
+		return nil, ErrNotLoggedIn
+	}
+	if err := st.reload(c.Request.Context()); err != nil {
+		return nil, err
+	}
+	if st.token == "" {
+		return nil, ErrNotLoggedIn
+	}
+	return m.Tokens(c)
+}
+
 // SetTokens replaces the Kakao tokens of the request's logged-in session
 // (after a refresh) and saves the session before returning, in one
 // compare-and-swap (SECURITY C95). ts nil removes the tokens.

@@ -92,6 +92,10 @@ func (m *Manager) RevokeHostUser(ctx context.Context, userID string) (int, error
 func kakaoIndex(id int64) string     { return "kakao:" + strconv.FormatInt(id, 10) }
 func hostIndex(userID string) string { return "user:" + userID }
 
+// Store returns the store the Manager keeps sessions in, for callers that
+// need its locks (the cross-instance token-refresh lock) or its links.
+func (m *Manager) Store() store.Store { return m.st }
+
 func (m *Manager) now() time.Time { return m.cfg.Now() }
 
 // expired reports whether rec is past its absolute or idle deadline.
