@@ -31,6 +31,20 @@ const callbackBudget = 10 * time.Second
 // verified before user info is read (§E); the session is renewed and saved
 // before the redirect (C56, C62).
 func (k *Kakao) handleCallback(c *gin.Context) {
+	// C27: a client whose callbacks keep failing is refused for a while,
+	// before anything else is looked at. The client is Gin's ClientIP,
+	// which trusts forwarding headers only from the host's configured
+	// proxies (C7).
+	client := c.ClientIP()
+	if k.callbackFails.blocked(client) {
+		k.fail(c, newError(http.StatusTooManyRequests, CodeTooManyAttempts, errors.New("too many failed callbacks from this client")))
+		return
+	}
+	defer func() {
+		if s := c.Writer.Status(); s >= 400 && s < 500 {
+			k.callbackFails.fail(client)
+		}
+	}()
 	q, ok := k.singleParams(c, "state", "code", "error", "error_description", "iss")
 	if !ok {
 		return

@@ -32,6 +32,11 @@ type Config struct {
 	// Scopes are the consent items asked for at login, besides openid
 	// which is always asked for (C10). Only IDs of the reference's §15.
 	Scopes []string
+	// ExtraScopes are the consent items the app may ask for later, by
+	// additional consent (GET consent, RequireScopes), besides Scopes.
+	// GET consent refuses any other item (C92). Items named in
+	// RequireScopes are added automatically.
+	ExtraScopes []string
 	// ServiceTerms are the Kakao Sync service-terms tags sent as
 	// service_terms at login; empty for apps without Kakao Sync.
 	ServiceTerms []string
@@ -141,9 +146,11 @@ func (cfg Config) validate() (*settings, error) {
 	if _, err := s.absURL("Issuer", s.issuer, ""); err != nil {
 		return nil, err
 	}
-	for _, sc := range cfg.Scopes {
-		if !knownScope(sc) {
-			return nil, configError("unknown scope %q (see Kakao's consent item IDs)", sc)
+	for _, list := range [][]string{cfg.Scopes, cfg.ExtraScopes} {
+		for _, sc := range list {
+			if !knownScope(sc) {
+				return nil, configError("unknown scope %q (see Kakao's consent item IDs)", sc)
+			}
 		}
 	}
 	for _, t := range cfg.ServiceTerms {

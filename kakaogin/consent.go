@@ -36,8 +36,9 @@ func (k *Kakao) handleConsent(c *gin.Context) {
 		if s == "" {
 			continue
 		}
-		if !knownScope(s) || len(items) == maxConsentItems {
-			k.fail(c, newError(http.StatusBadRequest, CodeBadRequest, errors.New("scope parameter names an unknown item")))
+		if !k.consentable[s] || len(items) == maxConsentItems {
+			// C92: only items the app configured may be asked for.
+			k.fail(c, newError(http.StatusBadRequest, CodeBadRequest, errors.New("scope parameter names an item the app does not ask for")))
 			return
 		}
 		items = append(items, s)

@@ -36,7 +36,7 @@ const (
 	CodeMethodNotAllowed   ErrorCode = "method_not_allowed"  // a state-changing route was called with GET
 	CodeUnauthorizedCaller ErrorCode = "unauthorized"        // unlink callback with a wrong admin key or app ID
 	CodeHookFailed         ErrorCode = "host_error"          // a host hook failed
-	CodeUnknown            ErrorCode = "unknown"             // placeholder for zero values
+	CodeTooManyAttempts    ErrorCode = "too_many_attempts"   // too many failed logins from this client; wait a minute
 )
 
 // Error is an error the library answers a request with: an HTTP status, a

@@ -92,12 +92,16 @@ func (k *Kakao) loginRequired(c *gin.Context) {
 // RequireScopes lets through only logged-in requests whose user granted
 // every one of items. A logged-out request is handled as by RequireLogin;
 // a missing item sends browsers to the consent route for the missing items
-// (then back), and JSON clients get 403 listing them.
+// (then back), and JSON clients get 403 listing them. The items become
+// allowed for GET consent. Like route registration, it must be called
+// before the app serves, and it panics on an unknown scope ID (a
+// programming error).
 func (k *Kakao) RequireScopes(items ...string) gin.HandlerFunc {
 	for _, s := range items {
 		if !knownScope(s) {
-			panic("kakaogin: RequireScopes: unknown scope " + s) // a programming error at setup, like a bad route
+			panic("kakaogin: RequireScopes: unknown scope " + s)
 		}
+		k.consentable[s] = true
 	}
 	return func(c *gin.Context) {
 		id, ok := CurrentUser(c)

@@ -36,6 +36,12 @@ type Kakao struct {
 	oidc oidcState
 	// refreshes merges concurrent token refreshes of one session.
 	refreshes singleflight.Group
+	// consentable are the items GET consent may ask for: Scopes,
+	// ExtraScopes and those named by RequireScopes (set up before
+	// serving, read-only afterwards).
+	consentable map[string]bool
+	// callbackFails throttles clients whose callbacks keep failing (C27).
+	callbackFails *failLimiter
 }
 
 // New returns Kakao Login configured by cfg, or an error matching ErrConfig
@@ -63,7 +69,13 @@ func New(cfg Config) (*Kakao, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kakaogin: error page template: %w", err)
 	}
-	k := &Kakao{cfg: s, api: api, sessions: s.Sessions, errors: er}
+	k := &Kakao{cfg: s, api: api, sessions: s.Sessions, errors: er, consentable: map[string]bool{},
+		callbackFails: newFailLimiter(maxCallbackFailures, callbackFailWindow, s.Now)}
+	for _, list := range [][]string{s.Scopes, s.ExtraScopes} {
+		for _, sc := range list {
+			k.consentable[sc] = true
+		}
+	}
 	k.returnTo = newReturnToPolicy(s.redirect, s.AllowedReturnOrigins, "", s.AfterLoginURL)
 	return k, nil
 }

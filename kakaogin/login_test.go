@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"testing"
 
 	"github.com/kakaologin/kakaologin/kakaogin/kakaotest"
@@ -615,5 +616,139 @@ func TestTokenEndpointFailures(t *testing.T) {
 				t.Fatalf("C30: %d token attempts", n)
 			}
 		})
+	}
+}
+
+// TestConsentAllowlist is C92: GET consent asks only for configured items.
+func TestConsentAllowlist(t *testing.T) {
+	h := newHarness(t, withConfig(func(c *Config) { c.ExtraScopes = []string{"phone_number"} }))
+	b := h.browser()
+	b.login("/")
+	for _, p := range []string{"?scope=friends", "?scope=talk_message,friends", "?scope=", "?scope=nope"} {
+		if status, _, _ := b.step("/auth/kakao/consent" + p); status != http.StatusBadRequest {
+			t.Errorf("C92: consent%s = %d, want 400", p, status)
+		}
+	}
+	for _, p := range []string{"?scope=phone_number", "?scope=talk_message", "?scope=account_email"} {
+		u := b.toKakao("/auth/kakao/consent" + p)
+		if !strings.HasPrefix(u.Query().Get("scope"), "openid,") {
+			t.Errorf("C92: consent%s scope = %q", p, u.Query().Get("scope"))
+		}
+	}
+	if h.fake.Hits(kakaotest.PathAuthorize) != 1 {
+		t.Fatal("a refused consent reached Kakao")
+	}
+}
+
+// TestLoginWithoutOIDC: apps with OpenID Connect off in the Kakao console
+// log in on user info alone; no nonce or openid is sent.
+func TestLoginWithoutOIDC(t *testing.T) {
+	h := newHarness(t,
+		withFake(kakaotest.WithBehavior(func(b *kakaotest.Behavior) { b.OIDC = false })),
+		withConfig(func(c *Config) { c.DisableOIDC = true }))
+	b := h.browser()
+	u := b.toKakao("/auth/kakao/login")
+	if strings.Contains(u.Query().Get("scope"), "openid") || u.Query().Has("nonce") {
+		t.Fatalf("OIDC parameters sent: %s", u.RawQuery)
+	}
+	if _, body, _ := b.get(b.callbackURL(u)); !strings.HasPrefix(body, "home: logged in as "+strconv.FormatInt(kakaotest.UserMinji, 10)) {
+		t.Fatalf("login without OIDC: %q", body)
+	}
+	if h.fake.Hits(kakaotest.PathJWKS)+h.fake.Hits(kakaotest.PathDiscovery) != 0 {
+		t.Fatal("discovery or JWKS fetched with OIDC off")
+	}
+}
+
+// TestUserInfoFailure is C51 (user info is required: it fails closed with
+// "try again") and C49 (the token travels in the Authorization header).
+func TestUserInfoFailure(t *testing.T) {
+	for name, f := range map[string]kakaotest.Fault{
+		"500": {Status: 500}, "401": kakaotest.KapiFault(401, -401, "this access token does not exist"), "timeout": {Delay: 15 * time.Second},
+	} {
+		t.Run(name, func(t *testing.T) {
+			// A host client with a 1 s overall timeout keeps the test short;
+			// the library's default is kakaoapi.RequestTimeout.
+			h := newHarness(t, withConfig(func(c *Config) { c.HTTPClient = &http.Client{Timeout: time.Second} }))
+			h.fake.Fail(kakaotest.PathMe, f)
+			b := h.browser()
+			start := time.Now()
+			status, body := b.login("/")
+			if status < 400 || strings.HasPrefix(body, "home: logged in") {
+				t.Fatalf("login with failing user info: %d", status)
+			}
+			if d := time.Since(start); d > 3*time.Second {
+				t.Fatalf("C4: answered after %v", d)
+			}
+		})
+	}
+	h := newHarness(t)
+	h.browser().login("/")
+	for _, r := range h.fake.Requests() {
+		if r.Path == kakaotest.PathMe && (r.AuthScheme != "Bearer" || r.Query.Get("access_token") != "") {
+			t.Fatalf("C49: user info request auth %q query %v", r.AuthScheme, r.Query)
+		}
+	}
+}
+
+// TestCallbackFailureRateLimit is C27: after 20 failed callbacks a client
+// is refused with 429 for the rest of the minute; no token request is
+// ever made; another client is not affected.
+func TestCallbackFailureRateLimit(t *testing.T) {
+	h := newHarness(t)
+	b := h.browser()
+	var statuses []int
+	for range 100 {
+		status, _, _ := b.step("/auth/kakao/callback?code=x&state=" + randomToken())
+		statuses = append(statuses, status)
+	}
+	for i, s := range statuses {
+		want := http.StatusBadRequest
+		if i >= maxCallbackFailures {
+			want = http.StatusTooManyRequests
+		}
+		if s != want {
+			t.Fatalf("C27: callback %d = %d, want %d", i+1, s, want)
+		}
+	}
+	if h.fake.Hits(kakaotest.PathToken) != 0 {
+		t.Fatal("C27: token request during spraying")
+	}
+	h.clock.Advance(callbackFailWindow)
+	if status, _, _ := b.step("/auth/kakao/callback?code=x&state=" + randomToken()); status != http.StatusBadRequest {
+		t.Fatalf("after the window: %d", status)
+	}
+}
+
+// TestParallelLoginTabs is C16: three tabs finished in reverse order all
+// succeed; of 50 started flows only the newest 5 stay valid and the
+// cookie stays small.
+func TestParallelLoginTabs(t *testing.T) {
+	h := newHarness(t)
+	b := h.browser()
+	var cbs []string
+	for range 3 {
+		cbs = append(cbs, b.callbackURL(b.toKakao("/auth/kakao/login")))
+	}
+	for i := len(cbs) - 1; i >= 0; i-- {
+		if _, body, _ := b.get(cbs[i]); !strings.HasPrefix(body, "home: logged in") {
+			t.Fatalf("C16: tab %d: %q", i, body)
+		}
+	}
+	b2 := h.browser()
+	var states []string
+	for range 50 {
+		states = append(states, b2.toKakao("/auth/kakao/login").Query().Get("state"))
+	}
+	for _, ck := range b2.Jar.Cookies(mustURL(h.srv.URL)) {
+		if len(ck.Name)+len(ck.Value) > 4096 {
+			t.Fatal("C16: cookie over 4 KiB")
+		}
+	}
+	for i := len(states) - 1; i >= 35; i-- { // newest first; 15 checks stay under the C27 limit
+		status, _, _ := b2.step("/auth/kakao/callback?code=x&state=" + states[i] + "&error=access_denied")
+		valid := status == http.StatusForbidden // the flow existed: cancelled page
+		if valid != (i >= 45) {
+			t.Fatalf("C16: flow %d valid=%v (status %d)", i, valid, status)
+		}
 	}
 }

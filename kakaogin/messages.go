@@ -170,6 +170,11 @@ func messageOf(code ErrorCode) (message, bool) {
 			koT: "처리 중 오류", enT: "Something went wrong",
 			ko: "요청을 처리하는 중 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.",
 			en: "Something went wrong while handling the request. Please try again shortly."}, true
+	case CodeTooManyAttempts:
+		return message{
+			koT: "잠시 후 다시 시도해 주세요", enT: "Please wait a moment",
+			ko: "로그인 시도가 너무 많이 실패했습니다. 1분 뒤에 다시 시도해 주세요.",
+			en: "Too many login attempts failed. Please try again in a minute."}, true
 	case CodeInternal:
 		return message{
 			koT: "처리 중 오류", enT: "Something went wrong",
