@@ -130,8 +130,8 @@ func (k *Kakao) identify(ctx context.Context, tok *kakaoapi.Token, flow session.
 		})
 		if err != nil {
 			status, code := http.StatusBadRequest, CodeInvalidIDToken
-			if errors.Is(err, ErrUnknownSigningKey) {
-				status = http.StatusServiceUnavailable
+			if errors.Is(err, ErrUnknownSigningKey) || errors.Is(err, ErrKeySetUnavailable) {
+				status = http.StatusServiceUnavailable // R5: try again
 			}
 			return nil, newError(status, code, err)
 		}
@@ -153,8 +153,8 @@ func (k *Kakao) identify(ctx context.Context, tok *kakaoapi.Token, flow session.
 		l.AuthTime = claims.AuthTime
 	}
 	if a := user.KakaoAccount; a != nil && a.Profile != nil {
-		l.Nickname = a.Profile.Nickname
-		l.ImageURL = a.Profile.ThumbnailImageURL
+		l.Nickname = cleanText(a.Profile.Nickname, maxNicknameRunes)
+		l.ImageURL = cleanImageURL(a.Profile.ThumbnailImageURL)
 	}
 	if k.cfg.Users != nil {
 		link, err := k.cfg.Users.ByKakaoID(ctx, user.ID)

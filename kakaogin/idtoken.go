@@ -101,8 +101,8 @@ func (t *idTokenVerifier) Verify(ctx context.Context, raw string, want idTokenCh
 	rec := &recordingKeySet{KeySet: t.ks}
 	tok, err := oidc.NewVerifier(t.issuer, rec, &t.cfg).Verify(ctx, raw)
 	if err != nil {
-		if errors.Is(rec.err, ErrUnknownSigningKey) {
-			return nil, fmt.Errorf("%w: %w", ErrIDToken, ErrUnknownSigningKey)
+		if errors.Is(rec.err, ErrUnknownSigningKey) || errors.Is(rec.err, ErrKeySetUnavailable) {
+			return nil, fmt.Errorf("%w: %w", ErrIDToken, rec.err)
 		}
 		return nil, fmt.Errorf("%w: %s", ErrIDToken, redactJWT(err.Error(), raw))
 	}

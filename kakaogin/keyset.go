@@ -22,6 +22,11 @@ import (
 // yet). Logins that fail with it may succeed when tried again (R5).
 var ErrUnknownSigningKey = errors.New("kakaogin: ID token signed with an unknown key")
 
+// ErrKeySetUnavailable is returned when Kakao's key set cannot be fetched
+// or parsed (unreachable, an error status, oversized, no usable key). A
+// login failing with it may succeed when tried again.
+var ErrKeySetUnavailable = errors.New("kakaogin: Kakao's ID-token key set is unavailable")
+
 // Refetch limits (C45): go-oidc's own key set refetches on every failure,
 // and Kakao may block frequent key fetches. One key ID forces at most one
 // refetch per minKeyRefetch, and all key IDs together at most
@@ -191,7 +196,7 @@ func (k *keySet) refresh(ctx context.Context, kid string) ([]jose.JSONWebKey, er
 		defer k.mu.Unlock()
 		k.busy = false
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: %w", ErrKeySetUnavailable, err)
 		}
 		k.keys, k.fetched = keys, true
 		return keys, nil
