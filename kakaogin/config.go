@@ -1,6 +1,7 @@
 package kakaogin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -40,6 +41,34 @@ type Config struct {
 	// ServiceTerms are the Kakao Sync service-terms tags sent as
 	// service_terms at login; empty for apps without Kakao Sync.
 	ServiceTerms []string
+
+	// AdminKey is the app's admin key. It authenticates Kakao's unlink
+	// callback and lets the library unlink a user or revoke tokens when no
+	// user token is left. Never sent to browsers or logged.
+	AdminKey string
+	// AppID is the Kakao app ID (numeric), checked on the unlink callback.
+	AppID int64
+	// UnlinkCallback mounts Kakao's unlink callback (GET and POST
+	// unlink/callback). It needs AdminKey and AppID.
+	UnlinkCallback bool
+
+	// AfterLogoutURL is where every logout lands. Default "/". A
+	// same-site path.
+	AfterLogoutURL string
+	// LogoutRedirectURL is the absolute URL of the logout/callback route,
+	// registered in the Kakao console as a logout redirect URI; needed for
+	// mode=account logout. Default: RedirectURL's directory + "logout/callback".
+	LogoutRedirectURL string
+	// UnlinkMaxAuthAge, when positive, makes POST unlink require a login
+	// (Kakao authentication) at most this old; older sessions are sent
+	// through a fresh login (prompt=login) first (C76, C48).
+	UnlinkMaxAuthAge time.Duration
+	// OnUnlink is called after a user left: unlinked through POST unlink,
+	// or reported by Kakao's unlink callback. The host deletes or
+	// anonymises that user's data and drops the link there. It must be
+	// idempotent: it is retried (in the background, across restarts, from
+	// any instance) until it succeeds.
+	OnUnlink func(ctx context.Context, ev UnlinkEvent) error
 
 	// Sessions keeps logins between requests. Required.
 	Sessions *session.Manager
@@ -165,11 +194,26 @@ func (cfg Config) validate() (*settings, error) {
 			return nil, configError("AllowedReturnOrigins: %q is not an https origin", o)
 		}
 	}
-	if s.AfterLoginURL == "" {
-		s.AfterLoginURL = "/"
+	for _, p := range []*string{&s.AfterLoginURL, &s.AfterLogoutURL} {
+		if *p == "" {
+			*p = "/"
+		}
+		if !strings.HasPrefix(*p, "/") || strings.HasPrefix(*p, "//") || strings.HasPrefix(*p, "/\\") {
+			return nil, configError("AfterLoginURL and AfterLogoutURL must be paths on this site")
+		}
 	}
-	if !strings.HasPrefix(s.AfterLoginURL, "/") || strings.HasPrefix(s.AfterLoginURL, "//") || strings.HasPrefix(s.AfterLoginURL, "/\\") {
-		return nil, configError("AfterLoginURL must be a path on this site")
+	if s.UnlinkCallback && (strings.TrimSpace(s.AdminKey) == "" || s.AppID <= 0) {
+		return nil, configError("UnlinkCallback needs AdminKey and AppID")
+	}
+	if s.LogoutRedirectURL == "" {
+		s.LogoutRedirectURL = u.ResolveReference(&url.URL{Path: "logout/callback"}).String()
+	}
+	lu, err := s.absURL("LogoutRedirectURL", s.LogoutRedirectURL, "")
+	if err != nil {
+		return nil, err
+	}
+	if lu.RawQuery != "" {
+		return nil, configError("LogoutRedirectURL must not have a query")
 	}
 	if s.Logger == nil {
 		s.Logger = slog.Default()

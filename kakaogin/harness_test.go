@@ -93,6 +93,8 @@ func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 	h.sm = cfg.Sessions
 	h.st = h.sm.Store()
 	cfg.ClientID, cfg.ClientSecret = h.fake.ClientID, h.fake.ClientSecret
+	cfg.AdminKey, cfg.AppID, cfg.UnlinkCallback = h.fake.AdminKey, h.fake.AppID, true
+	h.fake.AddLogoutRedirectURI(h.srv.URL + "/auth/kakao/logout/callback")
 	h.logs = &secretSink{}
 	h.logs.add(h.fake.ClientSecret, h.fake.AdminKey)
 	cfg.Logger = slog.New(slog.NewTextHandler(h.logs, nil))

@@ -42,6 +42,8 @@ type Kakao struct {
 	consentable map[string]bool
 	// callbackFails throttles clients whose callbacks keep failing (C27).
 	callbackFails *failLimiter
+	// crossOrigin refuses cross-site state-changing requests (C66).
+	crossOrigin *http.CrossOriginProtection
 }
 
 // New returns Kakao Login configured by cfg, or an error matching ErrConfig
@@ -77,6 +79,9 @@ func New(cfg Config) (*Kakao, error) {
 		}
 	}
 	k.returnTo = newReturnToPolicy(s.redirect, s.AllowedReturnOrigins, "", s.AfterLoginURL)
+	if k.crossOrigin, err = newCrossOrigin(s); err != nil {
+		return nil, fmt.Errorf("%w: trusted origins: %w", ErrConfig, err)
+	}
 	return k, nil
 }
 
@@ -105,14 +110,29 @@ func (k *Kakao) Mount(g *gin.RouterGroup) {
 	k.mount = base
 	k.returnTo = newReturnToPolicy(k.cfg.redirect, k.cfg.AllowedReturnOrigins, base+"/", k.cfg.AfterLoginURL)
 
-	g.GET("login", k.handleLogin)
-	g.GET("callback", k.handleCallback)
-	g.GET("consent", k.handleConsent)
-	g.GET("me", k.handleMe)
-	notGet := func(c *gin.Context) {
+	notAllowed := func(c *gin.Context) {
 		k.fail(c, newError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, nil))
 	}
-	g.POST("callback", notGet) // C22
+	g.GET("login", k.handleLogin)
+	g.GET("callback", k.handleCallback)
+	g.POST("callback", notAllowed) // C22
+	g.GET("consent", k.handleConsent)
+	g.GET("me", k.handleMe)
+
+	// State changes: POST only, CSRF-checked (C65, C66).
+	g.POST("logout", k.handleLogout)
+	g.GET("logout", notAllowed)
+	g.GET("logout/callback", k.handleLogoutCallback)
+	g.POST("logout/everywhere", k.handleLogoutEverywhere)
+	g.GET("logout/everywhere", notAllowed)
+	g.POST("unlink", k.handleUnlink)
+	g.GET("unlink", notAllowed)
+	if k.cfg.UnlinkCallback {
+		// Kakao's webhook: authenticated by the admin key, not CSRF (C84).
+		g.GET("unlink/callback", k.handleUnlinkCallback)
+		g.POST("unlink/callback", k.handleUnlinkCallback)
+	}
+	k.mountManage(g)
 }
 
 // path returns the URL path of a mounted route, e.g. path("login").

@@ -1,0 +1,110 @@
+package kakaogin
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// CSRF form field and header names.
+const (
+	CSRFField  = "csrf_token"
+	CSRFHeader = "X-CSRF-Token"
+)
+
+// CSRFToken returns the CSRF token of the request's session, to be sent
+// back with every state-changing POST as the form field csrf_token or the
+// header X-CSRF-Token. It is derived from the session's secret (which a
+// login replaces), so it never appears in the store. It is "" without
+// Kakao.Middleware.
+func CSRFToken(c *gin.Context) string {
+	v, ok := c.Get(kakaoKey)
+	if !ok {
+		return ""
+	}
+	return v.(*Kakao).csrfToken(c)
+}
+
+// CSRFInput returns a hidden form input carrying the CSRF token, for host
+// templates: {{ .CSRF }} inside a <form method="post">.
+func CSRFInput(c *gin.Context) template.HTML {
+	return template.HTML(`<input type="hidden" name="` + CSRFField + `" value="` +
+		template.HTMLEscapeString(CSRFToken(c)) + `">`)
+}
+
+func (k *Kakao) csrfToken(c *gin.Context) string {
+	secret := k.sessions.CSRFSecret(c)
+	if secret == nil {
+		return ""
+	}
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("kakaologin csrf v1"))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// RequireCSRF protects a host's own state-changing routes the way the
+// library protects its own (C65, C66): only POST (and PUT, PATCH, DELETE)
+// are allowed, the browser must not report a cross-site request (Fetch
+// metadata or Origin), and the session's CSRF token must be sent. Refused
+// requests get 403 (405 for GET) and the handler does not run.
+func (k *Kakao) RequireCSRF() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if k.checkCSRF(c) {
+			c.Next()
+		}
+	}
+}
+
+// checkCSRF applies the CSRF rules and answers the request when they fail.
+func (k *Kakao) checkCSRF(c *gin.Context) bool {
+	switch c.Request.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+	default:
+		k.fail(c, newError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, nil))
+		return false
+	}
+	if err := k.crossOrigin.Check(c.Request); err != nil {
+		k.event(c.Request.Context(), "csrf rejected", "reason", "cross-origin request")
+		k.fail(c, newError(http.StatusForbidden, CodeForbidden, err))
+		return false
+	}
+	want := k.csrfToken(c)
+	got := c.GetHeader(CSRFHeader)
+	if got == "" {
+		// Reading the form is bounded by Gin's MaxMultipartMemory and the
+		// server's own limits; only one value is accepted.
+		if err := c.Request.ParseForm(); err == nil {
+			if vs := c.Request.PostForm[CSRFField]; len(vs) == 1 {
+				got = vs[0]
+			}
+		}
+	}
+	if want == "" || got == "" || !hmac.Equal([]byte(got), []byte(want)) {
+		k.event(c.Request.Context(), "csrf rejected", "reason", "missing or wrong token")
+		k.fail(c, newError(http.StatusForbidden, CodeForbidden, errors.New("missing or wrong CSRF token")))
+		return false
+	}
+	return true
+}
+
+// newCrossOrigin builds the Fetch-metadata / Origin check, trusting the
+// app's own origin (from RedirectURL) and AllowedReturnOrigins.
+func newCrossOrigin(s *settings) (*http.CrossOriginProtection, error) {
+	p := http.NewCrossOriginProtection()
+	own := s.redirect.Scheme + "://" + s.redirect.Host
+	if err := p.AddTrustedOrigin(own); err != nil {
+		return nil, err
+	}
+	for _, o := range s.AllowedReturnOrigins {
+		if err := p.AddTrustedOrigin(strings.TrimSuffix(o, "/")); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
