@@ -68,7 +68,9 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
 		return
 	}
-	if flow.Purpose != purposeLogin && flow.Purpose != purposeLoginAuto && flow.Purpose != purposeConsent {
+	switch flow.Purpose {
+	case purposeLogin, purposeLoginAuto, purposeConsent, purposeReauth:
+	default:
 		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, fmt.Errorf("flow purpose %q", flow.Purpose)))
 		return
 	}
@@ -103,9 +105,18 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 		k.fail(c, e)
 		return
 	}
-	if flow.Purpose == purposeConsent {
+	switch flow.Purpose {
+	case purposeConsent:
 		k.finishConsent(ctx, c, tok, flow, id)
 		return
+	case purposeReauth:
+		// C19, C48: the fresh login must be the same user, still logged in.
+		cur, ok := k.sessions.Login(c)
+		if !ok || consentBinding(cur.KakaoID) != flow.UserID || id.KakaoID != cur.KakaoID {
+			k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("re-authentication by a different user")))
+			return
+		}
+		id.Scopes = cur.Scopes
 	}
 	if err := k.sessions.LogIn(c, id, tokenSet(tok)); err != nil {
 		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
@@ -125,9 +136,11 @@ func (k *Kakao) identify(ctx context.Context, tok *kakaoapi.Token, flow session.
 		if err != nil {
 			return nil, newError(http.StatusServiceUnavailable, CodeKakaoUnavailable, err)
 		}
-		claims, err = v.Verify(ctx, tok.IDToken, idTokenChecks{
-			Nonce: flow.Nonce, MaxAge: maxIDTokenAge, AccessToken: tok.AccessToken,
-		})
+		checks := idTokenChecks{Nonce: flow.Nonce, MaxAge: maxIDTokenAge, AccessToken: tok.AccessToken}
+		if flow.Purpose == purposeReauth {
+			checks.AuthAfter = flow.CreatedAt // C48
+		}
+		claims, err = v.Verify(ctx, tok.IDToken, checks)
 		if err != nil {
 			status, code := http.StatusBadRequest, CodeInvalidIDToken
 			if errors.Is(err, ErrUnknownSigningKey) || errors.Is(err, ErrKeySetUnavailable) {

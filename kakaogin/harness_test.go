@@ -133,6 +133,7 @@ func (h *harness) mount(eng *gin.Engine, cfg Config) *Kakao {
 		c.String(http.StatusOK, "private: %d %s", id.KakaoID, strings.Join(id.Scopes, ","))
 	})
 	eng.GET("/talk", kg.RequireScopes("talk_message"), func(c *gin.Context) { c.String(http.StatusOK, "talk ok") })
+	eng.GET("/csrf", func(c *gin.Context) { c.String(http.StatusOK, "%s", CSRFToken(c)) })
 	eng.GET("/kakao/me", kg.RequireLogin(), func(c *gin.Context) {
 		api, auth := kg.Client(c)
 		u, err := api.Me(c.Request.Context(), auth, nil)
@@ -261,6 +262,45 @@ func (b *browser) do(c *http.Client, path string, hdr ...string) (int, string, *
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body), resp
+}
+
+// post sends a form POST without following redirects. With csrf true it
+// first fetches the session's CSRF token and adds it.
+func (b *browser) post(path string, form url.Values, csrf bool, hdr ...string) (int, string, *http.Response) {
+	b.h.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if csrf {
+		_, tok, _ := b.step("/csrf")
+		form.Set(CSRFField, tok)
+	}
+	u := path
+	if strings.HasPrefix(path, "/") {
+		u = b.h.srv.URL + path
+	}
+	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	if err != nil {
+		b.h.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := b.noFollow().Do(req)
+	if err != nil {
+		b.h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), resp
+}
+
+// loggedIn reports whether the browser's session is logged in.
+func (b *browser) loggedIn() bool {
+	b.h.t.Helper()
+	_, body, _ := b.step("/")
+	return strings.HasPrefix(body, "home: logged in")
 }
 
 // login runs the whole login dance and returns the final page.

@@ -81,7 +81,11 @@ func (k *Kakao) startFlow(c *gin.Context, f session.Flow, req kakaoapi.AuthReque
 	}
 	to := k.api.AuthCodeURL(req)
 	setPageHeaders(c.Writer.Header(), "")
-	c.Redirect(http.StatusFound, to)
+	status := http.StatusFound
+	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
+		status = http.StatusSeeOther // after a POST (re-authentication before unlink)
+	}
+	c.Redirect(status, to)
 }
 
 // singleParams reads the named query parameters, refusing any that appears
