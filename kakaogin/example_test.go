@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -54,6 +56,10 @@ func Example() {
 		id, _ := kakaogin.CurrentUser(c)
 		c.String(http.StatusOK, "hello, %s (%d)", id.Nickname, id.KakaoID)
 	})
+	r.GET("/", func(c *gin.Context) { // a page with the logout form's token
+		_, in := kakaogin.CurrentUser(c)
+		c.String(http.StatusOK, "logged in: %v, csrf: %s", in, kakaogin.CSRFToken(c))
+	})
 	// --- end of the integration ---
 
 	// A browser visits /me, is sent through Kakao Login and comes back.
@@ -66,5 +72,20 @@ func Example() {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	fmt.Println(string(body))
-	// Output: hello, 민지 (4012345678)
+
+	// The logout form posts the session's CSRF token.
+	resp, _ = browser.Get(app.URL + "/")
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	token := strings.TrimPrefix(string(body), "logged in: true, csrf: ")
+	resp, err = browser.PostForm(app.URL+"/auth/kakao/logout", url.Values{"csrf_token": {token}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(string(body)[:len("logged in: false")])
+	// Output:
+	// hello, 민지 (4012345678)
+	// logged in: false
 }
