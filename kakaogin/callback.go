@@ -69,7 +69,7 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 		return
 	}
 	switch flow.Purpose {
-	case purposeLogin, purposeLoginAuto, purposeConsent, purposeReauth:
+	case purposeLogin, purposeLoginAuto, purposeConsent, purposeReauth, purposeLink:
 	default:
 		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, fmt.Errorf("flow purpose %q", flow.Purpose)))
 		return
@@ -96,7 +96,7 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 		k.fail(c, kakaoError(err))
 		return
 	}
-	id, err := k.identify(ctx, tok, flow)
+	id, user, err := k.identify(ctx, tok, flow)
 	if err != nil {
 		var e *Error
 		if !errors.As(err, &e) {
@@ -109,6 +109,9 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 	case purposeConsent:
 		k.finishConsent(ctx, c, tok, flow, id)
 		return
+	case purposeLink:
+		k.finishLink(ctx, c, id, tokenSet(tok), flow)
+		return
 	case purposeReauth:
 		// C19, C48: the fresh login must be the same user, still logged in.
 		cur, ok := k.sessions.Login(c)
@@ -117,24 +120,39 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 			return
 		}
 		id.Scopes = cur.Scopes
+	default: // a login of a Kakao user not linked yet: the host's linking hooks decide
+		if id.UserID == "" && k.linkingConfigured() {
+			pending, err := k.resolveNewUser(ctx, c, id, user)
+			if err != nil {
+				k.fail(c, asError(err))
+				return
+			}
+			if pending != nil {
+				k.sendPending(c, pending, id, user, tok, flow)
+				return
+			}
+		}
 	}
 	if err := k.sessions.LogIn(c, id, tokenSet(tok)); err != nil {
 		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
 		return
 	}
 	k.event(ctx, "login", "kakao_id", id.KakaoID, "user_id", id.UserID)
+	if k.cfg.OnLogin != nil {
+		k.cfg.OnLogin(c, identityOf(id))
+	}
 	setPageHeaders(c.Writer.Header(), "")
 	c.Redirect(http.StatusSeeOther, flow.ReturnTo)
 }
 
 // identify verifies the ID token, reads the user and resolves the host
-// user. It returns the login state to save.
-func (k *Kakao) identify(ctx context.Context, tok *kakaoapi.Token, flow session.Flow) (*session.Login, error) {
+// user. It returns the login state to save and Kakao's user info.
+func (k *Kakao) identify(ctx context.Context, tok *kakaoapi.Token, flow session.Flow) (*session.Login, *kakaoapi.User, error) {
 	var claims *idClaims
 	if !k.cfg.DisableOIDC {
 		v, err := k.verifier(ctx)
 		if err != nil {
-			return nil, newError(http.StatusServiceUnavailable, CodeKakaoUnavailable, err)
+			return nil, nil, newError(http.StatusServiceUnavailable, CodeKakaoUnavailable, err)
 		}
 		checks := idTokenChecks{Nonce: flow.Nonce, MaxAge: maxIDTokenAge, AccessToken: tok.AccessToken}
 		if flow.Purpose == purposeReauth {
@@ -146,19 +164,19 @@ func (k *Kakao) identify(ctx context.Context, tok *kakaoapi.Token, flow session.
 			if errors.Is(err, ErrUnknownSigningKey) || errors.Is(err, ErrKeySetUnavailable) {
 				status = http.StatusServiceUnavailable // R5: try again
 			}
-			return nil, newError(status, code, err)
+			return nil, nil, newError(status, code, err)
 		}
 	}
 	user, err := k.api.Me(ctx, kakaoapi.Bearer(tok.AccessToken), &kakaoapi.MeOptions{SecureResource: true})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The user info must describe the ID token's subject (C50).
 	if claims != nil && user.ID != claims.KakaoID {
-		return nil, newError(http.StatusBadRequest, CodeIdentityMismatch, errors.New("user info id differs from the ID token sub"))
+		return nil, nil, newError(http.StatusBadRequest, CodeIdentityMismatch, errors.New("user info id differs from the ID token sub"))
 	}
 	if user.ID <= 0 {
-		return nil, newError(http.StatusBadGateway, CodeKakaoError, errors.New("user info without a valid id"))
+		return nil, nil, newError(http.StatusBadGateway, CodeKakaoError, errors.New("user info without a valid id"))
 	}
 	now := k.cfg.Now()
 	l := &session.Login{KakaoID: user.ID, Scopes: tok.Scopes, LoggedInAt: now, AuthTime: now}
@@ -176,10 +194,10 @@ func (k *Kakao) identify(ctx context.Context, tok *kakaoapi.Token, flow session.
 			l.UserID = link.UserID
 		case errors.Is(err, store.ErrNotFound):
 		default:
-			return nil, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err)
+			return nil, nil, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err)
 		}
 	}
-	return l, nil
+	return l, user, nil
 }
 
 // authorizeError handles error=… on the callback (C24): the flow is already
@@ -206,6 +224,22 @@ func (k *Kakao) authorizeError(c *gin.Context, flow session.Flow, aerr *kakaoapi
 	default:
 		k.fail(c, newError(http.StatusBadRequest, CodeKakaoError, aerr))
 	}
+}
+
+// sendPending holds the login as pending and sends the browser to the
+// host's signup or proof page, with next set to the flow's destination.
+func (k *Kakao) sendPending(c *gin.Context, p *PendingIdentity, l *session.Login, user *kakaoapi.User, tok *kakaoapi.Token, flow session.Flow) {
+	if err := k.holdPending(c, p, l, newUserOf(user, l), tokenSet(tok)); err != nil {
+		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
+		return
+	}
+	to := k.cfg.SignupURL
+	if p.Kind == PendingProof {
+		to = k.cfg.ProveURL
+	}
+	k.event(c.Request.Context(), "login pending", "kakao_id", l.KakaoID, "kind", p.Kind)
+	setPageHeaders(c.Writer.Header(), "")
+	c.Redirect(http.StatusSeeOther, addQuery(to, "next", flow.ReturnTo))
 }
 
 // tokenSet converts a token answer for the session.

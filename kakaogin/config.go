@@ -14,6 +14,7 @@ import (
 
 	"github.com/kakaologin/kakaologin/kakaogin/kakaoapi"
 	"github.com/kakaologin/kakaologin/session"
+	"github.com/kakaologin/kakaologin/store"
 )
 
 // Config configures Kakao Login for a Gin app. ClientID, RedirectURL and
@@ -69,6 +70,44 @@ type Config struct {
 	// idempotent: it is retried (in the background, across restarts, from
 	// any instance) until it succeeds.
 	OnUnlink func(ctx context.Context, ev UnlinkEvent) error
+
+	// Linking (all optional). See the package doc's "Linking" section.
+
+	// FindCandidate looks for an existing host account that may belong to
+	// a Kakao user logging in for the first time (by email when
+	// nu.EmailVerified, or by CI). Its answer never links anything by
+	// itself unless LinkPolicy allows it; by default the user must prove
+	// the account at ProveURL first.
+	FindCandidate func(ctx context.Context, nu NewUser) (Candidate, bool, error)
+	// LinkPolicy: LinkWithProof (default) or LinkByVerifiedEmail.
+	LinkPolicy LinkPolicy
+	// ProveURL is the host's own login page where a user proves an
+	// existing account before it is linked (the host then calls
+	// CompleteLink). Required with FindCandidate. A same-site path.
+	ProveURL string
+	// OnNewUser creates a host user for a Kakao user with no link and no
+	// candidate, and returns its ID (the library links it, once even under
+	// concurrent first logins). Returning ErrSignupRequired holds the login
+	// as pending and sends the browser to SignupURL. Nil: the identity is
+	// the Kakao user alone (or a signup, when SignupURL is set).
+	OnNewUser func(c *gin.Context, nu NewUser) (userID string, err error)
+	// SignupURL is the host's signup-completion page (a same-site path);
+	// it reads Pending and calls CompleteSignup or AbandonSignup.
+	SignupURL string
+	// AbandonUnlinksKakao makes AbandonSignup unlink the user at Kakao too.
+	AbandonUnlinksKakao bool
+	// OnLink is called after a Kakao user was linked to a host user.
+	OnLink func(ctx context.Context, l store.Link)
+	// OnLogin is called after a login (including a completed link or
+	// signup) was saved, before the redirect.
+	OnLogin func(c *gin.Context, id Identity)
+	// CanDisconnect answers whether a host user has another way to log in,
+	// so that POST disconnect may remove the Kakao link. Nil disables
+	// POST disconnect.
+	CanDisconnect func(ctx context.Context, userID string) (bool, error)
+	// DisconnectUnlinksKakao makes POST disconnect unlink the app at Kakao
+	// as well.
+	DisconnectUnlinksKakao bool
 
 	// Sessions keeps logins between requests. Required.
 	Sessions *session.Manager
@@ -192,6 +231,17 @@ func (cfg Config) validate() (*settings, error) {
 		if err != nil || ou.Host == "" || (ou.Path != "" && ou.Path != "/") || ou.RawQuery != "" || ou.User != nil ||
 			(ou.Scheme != "https" && !(ou.Scheme == "http" && cfg.AllowInsecureHTTP)) {
 			return nil, configError("AllowedReturnOrigins: %q is not an https origin", o)
+		}
+	}
+	if cfg.FindCandidate != nil && cfg.ProveURL == "" {
+		return nil, configError("FindCandidate needs ProveURL (the host login page where users prove an existing account)")
+	}
+	if (cfg.FindCandidate != nil || cfg.OnNewUser != nil || cfg.SignupURL != "") && cfg.Users == nil {
+		return nil, configError("linking hooks need Users")
+	}
+	for _, p := range []*string{&s.ProveURL, &s.SignupURL} {
+		if *p != "" && (!strings.HasPrefix(*p, "/") || strings.HasPrefix(*p, "//") || strings.HasPrefix(*p, "/\\")) {
+			return nil, configError("ProveURL and SignupURL must be paths on this site")
 		}
 	}
 	for _, p := range []*string{&s.AfterLoginURL, &s.AfterLogoutURL} {

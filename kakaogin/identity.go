@@ -49,7 +49,7 @@ func CurrentUser(c *gin.Context) (Identity, bool) {
 	}
 	k := v.(*Kakao)
 	l, ok := k.sessions.Login(c)
-	if !ok {
+	if !ok || k.isPending(c) { // a pending signup or proof is not a login
 		return Identity{}, false
 	}
 	return identityOf(l), true

@@ -132,6 +132,8 @@ func (k *Kakao) Mount(g *gin.RouterGroup) {
 		g.GET("unlink/callback", k.handleUnlinkCallback)
 		g.POST("unlink/callback", k.handleUnlinkCallback)
 	}
+	g.POST("disconnect", k.handleDisconnect)
+	g.GET("disconnect", notAllowed)
 	k.mountManage(g)
 }
 

@@ -170,6 +170,11 @@ func messageOf(code ErrorCode) (message, bool) {
 			koT: "처리 중 오류", enT: "Something went wrong",
 			ko: "요청을 처리하는 중 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.",
 			en: "Something went wrong while handling the request. Please try again shortly."}, true
+	case CodeNoOtherLogin:
+		return message{
+			koT: "연결을 해제할 수 없습니다", enT: "Cannot disconnect",
+			ko: "카카오 연결을 해제하면 로그인할 방법이 없습니다. 먼저 비밀번호 등 다른 로그인 방법을 설정해 주세요.",
+			en: "Without Kakao you would have no way to log in. Set up another way to log in (a password) first."}, true
 	case CodeTooManyAttempts:
 		return message{
 			koT: "잠시 후 다시 시도해 주세요", enT: "Please wait a moment",

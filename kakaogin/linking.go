@@ -1,0 +1,469 @@
+package kakaogin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/kakaologin/kakaologin/kakaogin/kakaoapi"
+	"github.com/kakaologin/kakaologin/session"
+	"github.com/kakaologin/kakaologin/store"
+)
+
+// LinkPolicy says how a Kakao login whose Kakao ID is not linked may be
+// attached to an existing host account that FindCandidate found.
+type LinkPolicy int
+
+const (
+	// LinkWithProof (the default) never links on its own: the user is
+	// asked to prove the candidate account by logging in to it through the
+	// host's own login (ProveURL); the host then calls CompleteLink (C88).
+	LinkWithProof LinkPolicy = iota
+	// LinkByVerifiedEmail links at once when Kakao says the email is both
+	// valid and verified and the host says its own account's email is
+	// verified; otherwise it falls back to LinkWithProof. An opt-in.
+	LinkByVerifiedEmail
+)
+
+// ErrSignupRequired is returned by Config.OnNewUser when the host needs
+// more from the user before creating an account: the login is held as
+// pending and the browser is sent to Config.SignupURL.
+var ErrSignupRequired = errors.New("kakaogin: signup required")
+
+// ErrNotPending is returned by CompleteLink, CompleteSignup and
+// AbandonSignup when the session holds no pending Kakao identity (or it
+// expired).
+var ErrNotPending = errors.New("kakaogin: no pending Kakao login in this session")
+
+// ErrLinkConflict matches errors about a Kakao ID or host user already
+// linked to someone else (it wraps store.ErrLinkConflict).
+var ErrLinkConflict = store.ErrLinkConflict
+
+// NewUser describes a Kakao user who logged in without being linked to a
+// host user, for the linking hooks. Values come from Kakao's user info,
+// cleaned (C53); Email is trustworthy only when EmailVerified is true.
+type NewUser struct {
+	KakaoID  int64
+	Nickname string
+	ImageURL string
+	Email    string
+	// EmailVerified is Kakao's is_email_valid && is_email_verified (C53).
+	EmailVerified bool
+	// CI is the user's connecting information, when the app may read it.
+	CI string
+	// NeedsAgreement lists consent items the user has not agreed to.
+	NeedsAgreement []string
+	// HasSignedUp is Kakao Sync's signup state: nil for apps with automatic
+	// linking, false for a pre-registered user whose signup is pending.
+	HasSignedUp *bool
+	// Account is Kakao's whole kakao_account answer.
+	Account *kakaoapi.Account
+}
+
+// Candidate is an existing host account that may belong to a new Kakao
+// user, as Config.FindCandidate reports it.
+type Candidate struct {
+	UserID string
+	// EmailVerified says the host verified this account's email itself.
+	EmailVerified bool
+}
+
+// PendingIdentity is a Kakao login held in the session while the host
+// completes a signup or the user proves an existing account. It is not a
+// logged-in user: CurrentUser and RequireLogin do not accept it.
+type PendingIdentity struct {
+	Kind      string    `json:"k"` // "signup" or "proof"
+	Candidate string    `json:"c,omitempty"`
+	Created   time.Time `json:"t"`
+	NewUser   NewUser   `json:"-"`
+	// Stored copy of the fields of NewUser that pages need.
+	Nickname       string   `json:"n,omitempty"`
+	Email          string   `json:"e,omitempty"`
+	EmailVerified  bool     `json:"ev,omitempty"`
+	NeedsAgreement []string `json:"na,omitempty"`
+	KakaoID        int64    `json:"id"`
+}
+
+// Pending kinds.
+const (
+	PendingSignup = "signup"
+	PendingProof  = "proof"
+)
+
+// pendingKey is the session extra holding a PendingIdentity.
+const pendingKey = "kakaologin.pending"
+
+// pendingLife is how long a pending identity lasts: as long as a flow.
+const pendingLife = 10 * time.Minute
+
+// linkWait bounds how long a first login waits for a concurrent first
+// login of the same Kakao user to finish creating its host user.
+const linkWait = 5 * time.Second
+
+// linkingConfigured reports whether the host takes part in linking.
+func (k *Kakao) linkingConfigured() bool {
+	return k.cfg.Users != nil && (k.cfg.OnNewUser != nil || k.cfg.FindCandidate != nil || k.cfg.SignupURL != "")
+}
+
+// resolveNewUser decides what a login of an unlinked Kakao user becomes:
+// linked at once, a new host user, or a pending identity (signup or proof).
+// It returns where to send the browser; l.UserID is set when linked.
+func (k *Kakao) resolveNewUser(ctx context.Context, c *gin.Context, l *session.Login, user *kakaoapi.User) (pending *PendingIdentity, err error) {
+	nu := newUserOf(user, l)
+	if k.cfg.FindCandidate != nil {
+		cand, ok, err := k.cfg.FindCandidate(ctx, nu)
+		if err != nil {
+			return nil, newError(http.StatusInternalServerError, CodeHookFailed, err)
+		}
+		if ok && cand.UserID != "" {
+			if k.cfg.LinkPolicy == LinkByVerifiedEmail && nu.EmailVerified && cand.EmailVerified {
+				link, err := k.link(ctx, l.KakaoID, cand.UserID)
+				if err != nil {
+					return nil, err
+				}
+				l.UserID = link.UserID
+				return nil, nil
+			}
+			return &PendingIdentity{Kind: PendingProof, Candidate: cand.UserID}, nil
+		}
+	}
+	if nu.HasSignedUp != nil && !*nu.HasSignedUp && k.cfg.SignupURL != "" {
+		return &PendingIdentity{Kind: PendingSignup}, nil
+	}
+	if k.cfg.OnNewUser == nil {
+		if k.cfg.SignupURL != "" {
+			return &PendingIdentity{Kind: PendingSignup}, nil
+		}
+		return nil, nil // a Kakao-only identity
+	}
+	userID, err := k.createOnce(ctx, c, nu)
+	if errors.Is(err, ErrSignupRequired) {
+		if k.cfg.SignupURL == "" {
+			return nil, newError(http.StatusInternalServerError, CodeHookFailed, errors.New("OnNewUser asked for a signup but SignupURL is not set"))
+		}
+		return &PendingIdentity{Kind: PendingSignup}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	l.UserID = userID
+	return nil, nil
+}
+
+// createOnce runs OnNewUser and links its user, at most once per Kakao user
+// across concurrent logins and app instances: a store lock serialises first
+// logins of one Kakao ID, and the link is looked up again under it.
+func (k *Kakao) createOnce(ctx context.Context, c *gin.Context, nu NewUser) (string, error) {
+	st := k.sessions.Store()
+	lock := "kakaologin:first-login:" + strconv.FormatInt(nu.KakaoID, 10)
+	deadline := time.Now().Add(linkWait)
+	for {
+		fence, ok, err := st.TryLock(ctx, lock, linkWait)
+		if err != nil {
+			return "", newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err)
+		}
+		if ok {
+			defer st.Unlock(context.WithoutCancel(ctx), lock, fence)
+			break
+		}
+		if time.Now().After(deadline) {
+			return "", newError(http.StatusServiceUnavailable, CodeSessionUnavailable, errors.New("first login of this user still running elsewhere"))
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(refreshPoll):
+		}
+	}
+	// Another login may have created and linked the user meanwhile.
+	if link, err := k.cfg.Users.ByKakaoID(ctx, nu.KakaoID); err == nil {
+		return link.UserID, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return "", newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err)
+	}
+	userID, err := k.callNewUser(c, nu)
+	if err != nil {
+		return "", err
+	}
+	link, err := k.link(ctx, nu.KakaoID, userID)
+	if err != nil {
+		return "", err
+	}
+	return link.UserID, nil
+}
+
+// callNewUser calls OnNewUser, turning a panic into an error (C104).
+func (k *Kakao) callNewUser(c *gin.Context, nu NewUser) (userID string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = newError(http.StatusInternalServerError, CodeHookFailed, fmt.Errorf("OnNewUser panicked: %v", r))
+		}
+	}()
+	userID, err = k.cfg.OnNewUser(c, nu)
+	switch {
+	case errors.Is(err, ErrSignupRequired):
+		return "", err
+	case err != nil:
+		return "", newError(http.StatusInternalServerError, CodeHookFailed, err)
+	case userID == "":
+		return "", newError(http.StatusInternalServerError, CodeHookFailed, errors.New("OnNewUser returned no user ID"))
+	}
+	return userID, nil
+}
+
+// link records kakaoID ↔ userID, mapping a conflict to a clear page (C87).
+func (k *Kakao) link(ctx context.Context, kakaoID int64, userID string) (store.Link, error) {
+	link, err := k.cfg.Users.Link(ctx, store.Link{KakaoID: kakaoID, UserID: userID, LinkedAt: k.cfg.Now().UTC()})
+	switch {
+	case errors.Is(err, store.ErrLinkConflict):
+		return store.Link{}, newError(http.StatusConflict, CodeLinkConflict, err)
+	case err != nil:
+		return store.Link{}, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err)
+	}
+	k.event(ctx, "linked", "kakao_id", kakaoID, "user_id", userID)
+	if k.cfg.OnLink != nil {
+		k.cfg.OnLink(ctx, link)
+	}
+	return link, nil
+}
+
+// holdPending stores p in the session (before the login, so that a failure
+// between the two saves never leaves an unmarked login) and logs the Kakao
+// identity in as pending.
+func (k *Kakao) holdPending(c *gin.Context, p *PendingIdentity, l *session.Login, nu NewUser, ts *session.TokenSet) error {
+	p.Created = k.cfg.Now().UTC()
+	p.KakaoID, p.Nickname, p.Email, p.EmailVerified, p.NeedsAgreement = nu.KakaoID, nu.Nickname, nu.Email, nu.EmailVerified, nu.NeedsAgreement
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	if err := k.sessions.SetExtra(c, pendingKey, b); err != nil {
+		return err
+	}
+	l.UserID = ""
+	return k.sessions.LogIn(c, l, ts)
+}
+
+// Pending returns the pending Kakao identity of the request's session: a
+// login held for a signup or for proof of an existing account. Expired
+// pending identities are not returned.
+func (k *Kakao) Pending(c *gin.Context) (*PendingIdentity, bool) {
+	b, ok := k.sessions.Extra(c, pendingKey)
+	if !ok {
+		return nil, false
+	}
+	var p PendingIdentity
+	if json.Unmarshal(b, &p) != nil || k.cfg.Now().Sub(p.Created) > pendingLife || p.KakaoID <= 0 {
+		return nil, false
+	}
+	l, ok := k.sessions.Login(c)
+	if !ok || l.KakaoID != p.KakaoID {
+		return nil, false
+	}
+	return &p, true
+}
+
+// isPending reports whether the session holds a pending identity (expired
+// or not): such a session is never a logged-in user.
+func (k *Kakao) isPending(c *gin.Context) bool {
+	_, ok := k.sessions.Extra(c, pendingKey)
+	return ok
+}
+
+// CompleteLink finishes a pending login by linking the Kakao user to
+// userID, which the host has just authenticated by its own login (the
+// proof of C88), and logging the session in as that user (the session
+// token is renewed). It fails with ErrNotPending, or with an error matching
+// ErrLinkConflict when either side is linked to someone else.
+func (k *Kakao) CompleteLink(c *gin.Context, userID string) error {
+	return k.complete(c, userID)
+}
+
+// CompleteSignup finishes a pending signup: the host has created userID
+// from the signup form; the Kakao user is linked to it and logged in.
+func (k *Kakao) CompleteSignup(c *gin.Context, userID string) error {
+	return k.complete(c, userID)
+}
+
+func (k *Kakao) complete(c *gin.Context, userID string) error {
+	p, ok := k.Pending(c)
+	if !ok {
+		return ErrNotPending
+	}
+	if userID == "" {
+		return errors.New("kakaogin: empty user ID")
+	}
+	ctx := c.Request.Context()
+	if _, err := k.link(ctx, p.KakaoID, userID); err != nil {
+		return err
+	}
+	l, _ := k.sessions.Login(c)
+	nl := *l
+	nl.UserID = userID
+	ts, err := k.sessions.Tokens(c)
+	if err != nil {
+		ts = nil // a session without tokens still logs in; Client will say so
+	}
+	if err := k.sessions.SetExtra(c, pendingKey, nil); err != nil {
+		return err
+	}
+	if err := k.sessions.LogIn(c, &nl, ts); err != nil {
+		return err
+	}
+	if k.cfg.OnLogin != nil {
+		k.cfg.OnLogin(c, identityOf(&nl))
+	}
+	return nil
+}
+
+// AbandonSignup drops a pending identity: the session ends and, with
+// Config.AbandonUnlinksKakao, the user is unlinked at Kakao too (so that
+// Kakao does not keep a link to an app the user never joined).
+func (k *Kakao) AbandonSignup(c *gin.Context) error {
+	p, ok := k.Pending(c)
+	if !ok && !k.isPending(c) {
+		return ErrNotPending
+	}
+	if ok && k.cfg.AbandonUnlinksKakao {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), unlinkTimeout)
+		defer cancel()
+		if err := k.UnlinkAtKakao(ctx, c, p.KakaoID); err != nil {
+			return err
+		}
+	}
+	return k.sessions.LogOut(c)
+}
+
+// StartLink starts "Connect Kakao" for a host user the host has
+// authenticated itself (call it from a POST handler protected by
+// RequireCSRF): the browser goes to Kakao, and the callback links the
+// Kakao account to userID (C90). A Kakao account already linked to
+// someone else is refused with a clear page.
+func (k *Kakao) StartLink(c *gin.Context, userID, next string) {
+	if userID == "" {
+		k.fail(c, newError(http.StatusBadRequest, CodeBadRequest, errors.New("no host user to link")))
+		return
+	}
+	k.startFlow(c, session.Flow{Purpose: purposeLink, ReturnTo: k.returnTo.resolve(next), UserID: linkBinding(userID)},
+		kakaoapi.AuthRequest{Scopes: scopeParam(k.cfg.Scopes)})
+}
+
+// purposeLink is the flow of StartLink.
+const purposeLink = "link"
+
+func linkBinding(userID string) string { return "user:" + userID }
+
+// finishLink completes a link flow: attach the Kakao user to the host user
+// the flow was started for, unless either side is linked elsewhere.
+func (k *Kakao) finishLink(ctx context.Context, c *gin.Context, l *session.Login, ts *session.TokenSet, flow session.Flow) {
+	userID := flow.UserID[len("user:"):]
+	// C90: a session that is logged in as someone else must not finish it.
+	if cur, ok := k.sessions.Login(c); ok && cur.UserID != "" && cur.UserID != userID {
+		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("link finished in another user's session")))
+		return
+	}
+	if l.UserID != "" && l.UserID != userID {
+		k.fail(c, newError(http.StatusConflict, CodeLinkConflict, errors.New("Kakao account linked to another user")))
+		return
+	}
+	if _, err := k.link(ctx, l.KakaoID, userID); err != nil {
+		k.fail(c, asError(err))
+		return
+	}
+	l.UserID = userID
+	if err := k.sessions.LogIn(c, l, ts); err != nil {
+		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
+		return
+	}
+	setPageHeaders(c.Writer.Header(), "")
+	c.Redirect(http.StatusSeeOther, addQuery(flow.ReturnTo, "kakao_linked", "1"))
+}
+
+// handleDisconnect is POST disconnect: remove the Kakao link from the
+// current host user without leaving the host (issue 6 §4). The host must
+// confirm another way to log in exists (CanDisconnect); with
+// DisconnectUnlinksKakao the app is also unlinked at Kakao. Every Kakao
+// session of the user ends: the next login is through the host's own.
+func (k *Kakao) handleDisconnect(c *gin.Context) {
+	l, ok := k.sessions.Login(c)
+	if !ok || l.UserID == "" || k.isPending(c) {
+		k.loginRequired(c)
+		return
+	}
+	if !k.checkCSRF(c) {
+		return
+	}
+	ctx := c.Request.Context()
+	if k.cfg.CanDisconnect == nil {
+		k.fail(c, newError(http.StatusForbidden, CodeForbidden, errors.New("disconnecting is not enabled (CanDisconnect is nil)")))
+		return
+	}
+	okay, err := k.cfg.CanDisconnect(ctx, l.UserID)
+	if err != nil {
+		k.fail(c, newError(http.StatusInternalServerError, CodeHookFailed, err))
+		return
+	}
+	if !okay {
+		k.fail(c, newError(http.StatusConflict, CodeNoOtherLogin, errors.New("no other way to log in")))
+		return
+	}
+	if k.cfg.DisconnectUnlinksKakao {
+		uctx, cancel := context.WithTimeout(ctx, unlinkTimeout)
+		defer cancel()
+		if err := k.UnlinkAtKakao(uctx, c, l.KakaoID); err != nil {
+			k.fail(c, kakaoError(err))
+			return
+		}
+	}
+	if _, err := k.cfg.Users.Unlink(ctx, l.KakaoID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
+		return
+	}
+	if _, err := k.sessions.RevokeKakaoUser(ctx, l.KakaoID); err != nil {
+		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
+		return
+	}
+	_ = k.sessions.LogOut(c)
+	k.event(ctx, "disconnected", "kakao_id", l.KakaoID, "user_id", l.UserID)
+	setPageHeaders(c.Writer.Header(), "")
+	c.Redirect(http.StatusSeeOther, addQuery(k.cfg.AfterLogoutURL, "kakao_disconnected", "1"))
+}
+
+// newUserOf builds the hooks' view of a Kakao user.
+func newUserOf(u *kakaoapi.User, l *session.Login) NewUser {
+	nu := NewUser{KakaoID: u.ID, Nickname: l.Nickname, ImageURL: l.ImageURL, HasSignedUp: u.HasSignedUp, Account: u.KakaoAccount}
+	if a := u.KakaoAccount; a != nil {
+		nu.EmailVerified = a.EmailVerified()
+		nu.Email = cleanText(a.Email, 254)
+		nu.CI = a.CI
+		for _, f := range []struct {
+			item string
+			flag *bool
+		}{
+			{"profile_nickname", a.ProfileNicknameNeedsAgreement}, {"profile_image", a.ProfileImageNeedsAgreement},
+			{"account_email", a.EmailNeedsAgreement}, {"name", a.NameNeedsAgreement}, {"gender", a.GenderNeedsAgreement},
+			{"age_range", a.AgeRangeNeedsAgreement}, {"birthday", a.BirthdayNeedsAgreement}, {"birthyear", a.BirthyearNeedsAgreement},
+			{"phone_number", a.PhoneNumberNeedsAgreement}, {"account_ci", a.CINeedsAgreement},
+		} {
+			if f.flag != nil && *f.flag {
+				nu.NeedsAgreement = append(nu.NeedsAgreement, f.item)
+			}
+		}
+	}
+	return nu
+}
+
+// asError returns err as an *Error, wrapping others as internal errors.
+func asError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return newError(http.StatusInternalServerError, CodeInternal, err)
+}
