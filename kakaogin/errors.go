@@ -36,6 +36,7 @@ const (
 	CodeMethodNotAllowed   ErrorCode = "method_not_allowed"  // a state-changing route was called with GET
 	CodeUnauthorizedCaller ErrorCode = "unauthorized"        // unlink callback with a wrong admin key or app ID
 	CodeHookFailed         ErrorCode = "host_error"          // a host hook failed
+	CodeNotRevocable       ErrorCode = "not_revocable"       // a required consent item or service term cannot be withdrawn
 	CodeNoOtherLogin       ErrorCode = "no_other_login"      // disconnecting Kakao would leave no way to log in
 	CodeTooManyAttempts    ErrorCode = "too_many_attempts"   // too many failed logins from this client; wait a minute
 )

@@ -170,6 +170,11 @@ func messageOf(code ErrorCode) (message, bool) {
 			koT: "처리 중 오류", enT: "Something went wrong",
 			ko: "요청을 처리하는 중 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.",
 			en: "Something went wrong while handling the request. Please try again shortly."}, true
+	case CodeNotRevocable:
+		return message{
+			koT: "철회할 수 없는 항목", enT: "Cannot be withdrawn",
+			ko: "필수 동의 항목은 철회할 수 없습니다.",
+			en: "This item is required and cannot be withdrawn."}, true
 	case CodeNoOtherLogin:
 		return message{
 			koT: "연결을 해제할 수 없습니다", enT: "Cannot disconnect",
