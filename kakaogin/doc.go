@@ -30,13 +30,38 @@
 //	POST logout/everywhere   end every session of the user (CSRF)
 //	POST unlink              disconnect from Kakao and leave (CSRF)
 //	GET,POST unlink/callback Kakao's unlink callback (Config.UnlinkCallback)
-//	GET  consent/items, POST consent/revoke, GET terms, POST terms/revoke
+//	GET  consent/items       the user's consent items (JSON)
+//	POST consent/revoke      withdraw revocable items (CSRF)
+//	GET  terms               Kakao Sync service terms (JSON)
+//	POST terms/revoke        withdraw optional terms (CSRF)
+//	POST disconnect          remove the Kakao link, keep the host account (CSRF)
 //
 // State-changing routes accept only POST, refuse cross-site requests and
 // need the session's CSRF token (CSRFToken, CSRFInput). Errors are pages in
 // Korean or English (by Accept-Language) or JSON (by Accept), with a stable
 // ErrorCode; causes go to the log, never to the user, and tokens and
 // secrets never go anywhere.
+//
+// # Linking
+//
+// The host keeps its own users; Config.Users (store's link store, or the
+// host's own table: see Example_ownUserTable) maps Kakao IDs to them. A
+// Kakao login whose Kakao ID is not linked goes through the hooks:
+//
+//   - FindCandidate may name an existing account (by verified email or
+//     CI). By default nothing is linked until the user proves that account
+//     through the host's own login at ProveURL, where the host calls
+//     CompleteLink. LinkByVerifiedEmail links at once only when Kakao's
+//     email is valid and verified and the host's is verified too.
+//   - OnNewUser creates a host user (linked once, even under concurrent
+//     first logins), or returns ErrSignupRequired to send the user to
+//     SignupURL, where the host calls CompleteSignup or AbandonSignup.
+//   - StartLink ("Connect Kakao") links the Kakao account to a host user
+//     the host has authenticated; POST disconnect removes it when
+//     CanDisconnect confirms another way to log in.
+//
+// While a signup or proof is pending, the session holds the Kakao identity
+// (Pending) but is not a logged-in user for CurrentUser or RequireLogin.
 //
 // # Security
 //
