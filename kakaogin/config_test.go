@@ -52,6 +52,10 @@ func TestConfigFailsClosed(t *testing.T) {
 		{"service terms with a comma", func(c *Config) { c.ServiceTerms = []string{"a,b"} }, "service terms"},
 		{"C70 return origin not https", func(c *Config) { c.AllowedReturnOrigins = []string{"http://app.example.com"} }, "AllowedReturnOrigins"},
 		{"C70 return origin with path", func(c *Config) { c.AllowedReturnOrigins = []string{"https://app.example.com/x"} }, "AllowedReturnOrigins"},
+		{"C1 unlink callback without admin key", func(c *Config) { c.UnlinkCallback, c.AppID = true, 1 }, "AdminKey"},
+		{"C1 unlink callback without app ID", func(c *Config) { c.UnlinkCallback, c.AdminKey = true, "k" }, "AppID"},
+		{"logout redirect relative", func(c *Config) { c.LogoutRedirectURL = "/logout/callback" }, "LogoutRedirectURL"},
+		{"after-logout URL off site", func(c *Config) { c.AfterLogoutURL = "//evil.example" }, "AfterLogoutURL"},
 		{"after-login URL off site", func(c *Config) { c.AfterLoginURL = "//evil.example" }, "AfterLoginURL"},
 		{"after-login URL absolute", func(c *Config) { c.AfterLoginURL = "https://evil.example" }, "AfterLoginURL"},
 	}
