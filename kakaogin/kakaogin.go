@@ -96,6 +96,10 @@ func (k *Kakao) Middleware() gin.HandlerFunc {
 	load := k.sessions.Middleware()
 	return func(c *gin.Context) {
 		c.Set(kakaoKey, k)
+		if k.cfg.UnlinkCallback && c.FullPath() == k.mount+"/unlink/callback" {
+			c.Next() // Kakao's webhook: no session, no cookie (C84)
+			return
+		}
 		load(c)
 	}
 }

@@ -107,8 +107,24 @@ func (k *Kakao) userLeft(ctx context.Context, kakaoID int64, referrer ReferrerTy
 	return k.queueUnlink(context.WithoutCancel(ctx), ev)
 }
 
-// runUnlinkHook drops the link and calls OnUnlink. Both are idempotent.
-func (k *Kakao) runUnlinkHook(ctx context.Context, ev UnlinkEvent) (err error) {
+// runUnlinkHook drops the link and calls OnUnlink, returning when they
+// finish or ctx ends, whichever is first: a hook that ignores its context
+// must not hold up the unlink callback's answer (C81). A hook still running
+// after ctx ended goes on in the background; the queued retry calls it
+// again, which is why it must be idempotent.
+func (k *Kakao) runUnlinkHook(ctx context.Context, ev UnlinkEvent) error {
+	done := make(chan error, 1)
+	go func() { done <- k.callUnlinkHook(ctx, ev) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("kakaogin: OnUnlink did not return in time: %w", context.Cause(ctx))
+	}
+}
+
+// callUnlinkHook drops the link and calls OnUnlink. Both are idempotent.
+func (k *Kakao) callUnlinkHook(ctx context.Context, ev UnlinkEvent) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("kakaogin: OnUnlink panicked: %v", r) // C104
