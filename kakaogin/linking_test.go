@@ -447,3 +447,31 @@ func TestLinkingConfigChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentFirstLoginsTwoInstances: the once-per-Kakao-user rule
+// holds across two app instances sharing the real Redis store (issue 6 §2).
+func TestConcurrentFirstLoginsTwoInstances(t *testing.T) {
+	sm := redisSessions(t)
+	nu := &newUsers{delay: 50 * time.Millisecond}
+	h := newHarness(t, withConfig(func(c *Config) { c.Sessions = sm; c.OnNewUser = nu.hook }))
+	linkingHost(h)
+	_, other := h.twin()
+	var wg sync.WaitGroup
+	for i := range 6 {
+		b := h.browser()
+		cb := b.callbackURL(b.toKakao("/auth/kakao/login"))
+		if i%2 == 1 { // finish through the other instance
+			cu, _ := url.Parse(cb)
+			cb = other.URL + cu.Path + "?" + cu.RawQuery
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); b.get(cb) }()
+	}
+	wg.Wait()
+	if n := nu.n.Load(); n != 1 {
+		t.Fatalf("%d host users created across two instances", n)
+	}
+	if l, err := h.users.ByKakaoID(context.Background(), kakaotest.UserMinji); err != nil || l.UserID != "u-1" {
+		t.Fatalf("link %+v %v", l, err)
+	}
+}
