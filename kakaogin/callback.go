@@ -33,8 +33,9 @@ const callbackBudget = 10 * time.Second
 func (k *Kakao) handleCallback(c *gin.Context) {
 	// C27: a client whose callbacks keep failing is refused for a while,
 	// before anything else is looked at. The client is Gin's ClientIP,
-	// which trusts forwarding headers only from the host's configured
-	// proxies (C7).
+	// which trusts forwarding headers only from the proxies the host
+	// configured with engine.SetTrustedProxies (C7) — hosts behind a
+	// proxy must configure it (Gin's default trusts every peer).
 	client := c.ClientIP()
 	if k.callbackFails.blocked(client) {
 		k.fail(c, newError(http.StatusTooManyRequests, CodeTooManyAttempts, errors.New("too many failed callbacks from this client")))

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -750,5 +751,23 @@ func TestParallelLoginTabs(t *testing.T) {
 		if valid != (i >= 45) {
 			t.Fatalf("C16: flow %d valid=%v (status %d)", i, valid, status)
 		}
+	}
+}
+
+// TestRateLimitIgnoresForgedForwardedFor is C7: with no trusted proxies
+// configured on the engine, X-Forwarded-For cannot give a client a fresh
+// failure budget.
+func TestRateLimitIgnoresForgedForwardedFor(t *testing.T) {
+	h := newHarness(t)
+	if err := h.eng.SetTrustedProxies(nil); err != nil {
+		t.Fatal(err)
+	}
+	b := h.browser()
+	var last int
+	for i := range maxCallbackFailures + 5 {
+		last, _, _ = b.step("/auth/kakao/callback?code=x&state="+randomToken(), "X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i))
+	}
+	if last != http.StatusTooManyRequests {
+		t.Fatalf("C7: forged X-Forwarded-For escaped the limit: %d", last)
 	}
 }
