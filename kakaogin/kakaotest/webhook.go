@@ -61,6 +61,7 @@ func CallbackGroupUserToken(tok string) CallbackOption {
 // (Kakao counts any other status, redirects included, as failure).
 type CallbackError struct{ Status int }
 
+// Error describes the unexpected status.
 func (e *CallbackError) Error() string {
 	return fmt.Sprintf("kakaotest: unlink callback: receiver answered %d, want 200", e.Status)
 }
