@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -34,7 +35,7 @@ type Backend struct {
 func Open(ctx context.Context, rawURL string, backends ...Backend) (Store, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("store: bad store URL: %w", redactURLError(err))
+		return nil, fmt.Errorf("store: bad store URL: %w", WithoutURL(err))
 	}
 	if u.Scheme == "" {
 		return nil, fmt.Errorf("store: store URL %q has no scheme (want memory:, sqlite:, redis:// or postgres://)", Redact(u))
@@ -59,7 +60,7 @@ func Open(ctx context.Context, rawURL string, backends ...Backend) (Store, error
 // drivers' URLs.
 func isSecretParam(name string) bool {
 	switch strings.ToLower(name) {
-	case "password", "pass", "pwd", "sslpassword", "token", "secret":
+	case "password", "pass", "pwd", "sslpassword", "sentinel_password", "token", "secret":
 		return true
 	}
 	return false
@@ -88,10 +89,41 @@ func Redact(u *url.URL) string {
 	return c.Redacted()
 }
 
-// redactURLError drops the URL text from a url.Parse error, which may hold
-// a password.
-func redactURLError(err error) error {
-	if ue, ok := err.(*url.Error); ok {
+// ScrubSecrets masks in msg every password that u carries (in its user
+// info or in credential query parameters), raw or escaped, for backends
+// whose drivers may put them in error texts.
+func ScrubSecrets(msg string, u *url.URL) string {
+	if u == nil {
+		return msg
+	}
+	var secrets []string
+	if pw, ok := u.User.Password(); ok {
+		secrets = append(secrets, pw, url.PathEscape(pw), url.QueryEscape(pw))
+		if _, after, ok := strings.Cut(u.User.String(), ":"); ok {
+			secrets = append(secrets, after)
+		}
+	}
+	for key, vs := range u.Query() {
+		if !isSecretParam(key) {
+			continue
+		}
+		for _, v := range vs {
+			secrets = append(secrets, v, url.QueryEscape(v))
+		}
+	}
+	for _, s := range secrets {
+		if s != "" {
+			msg = strings.ReplaceAll(msg, s, "xxxxx")
+		}
+	}
+	return msg
+}
+
+// WithoutURL drops the URL text from a url.Parse (or net/http) error,
+// which may hold a password.
+func WithoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
 		return ue.Err
 	}
 	return err
