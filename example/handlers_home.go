@@ -1,0 +1,64 @@
+package main
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/kakaologin/kakaologin/kakaogin"
+)
+
+// home: the Kakao login button, the site's own password login (seeded
+// demo account) and, in demo mode, the banner.
+func (a *app) home(c *gin.Context) {
+	a.render(c, http.StatusOK, "home", "", gin.H{"DemoEmail": demoEmail, "DemoPassword": demoPassword})
+}
+
+// setLang is the language toggle: GET /lang?to=en|ko sets the lang cookie
+// (read by the site and by the library's error pages) and goes back.
+func (a *app) setLang(c *gin.Context) {
+	to := c.Query("to")
+	if to != "ko" && to != "en" {
+		to = "ko"
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: "lang", Value: to, Path: "/", MaxAge: int(365 * 24 * time.Hour / time.Second),
+		Secure: a.secure, SameSite: http.SameSiteLaxMode})
+	c.Redirect(http.StatusSeeOther, sameSiteReferer(c.Request))
+}
+
+// sameSiteReferer is the path of the Referer when it is this site, else "/".
+func sameSiteReferer(r *http.Request) string {
+	u, err := url.Parse(r.Referer())
+	if err != nil || u.Host != r.Host || u.Path == "" || u.Path[0] != '/' || u.Path == "/lang" {
+		return "/"
+	}
+	if u.RawQuery != "" {
+		return u.Path + "?" + u.RawQuery
+	}
+	return u.Path
+}
+
+// passwordLogin is the site's own login (POST /login, CSRF-checked).
+func (a *app) passwordLogin(c *gin.Context) {
+	u, err := a.users.loginByEmail(c.Request.Context(), c.PostForm("email"), c.PostForm("password"))
+	if errors.Is(err, errNoUser) {
+		a.log.InfoContext(c.Request.Context(), "password login failed")
+		a.render(c, http.StatusUnauthorized, "home", "error.password", gin.H{"DemoEmail": demoEmail, "DemoPassword": demoPassword})
+		return
+	}
+	if err != nil {
+		a.fail(c, http.StatusServiceUnavailable, kakaogin.CodeInternal, err)
+		return
+	}
+	a.setSiteCookie(c, u)
+	a.log.InfoContext(c.Request.Context(), "password login", "user_id", u.ID)
+	c.Redirect(http.StatusSeeOther, "/account")
+}
+
+// logoutPage explains the three logout modes, one form each.
+func (a *app) logoutPage(c *gin.Context) {
+	a.render(c, http.StatusOK, "logout", "", nil)
+}
