@@ -165,11 +165,12 @@ func (st *reqState) renew(ctx context.Context, o op) error {
 	// meanwhile either finds the new token in the index or has revoked the
 	// old one, which the check below notices (R18). From here on, failing
 	// ends the session.
-	if err := m.scs.RenewToken(context.WithValue(st.ctx, keepOldToken{}, true)); err != nil {
+	sctx := st.scsCtx()
+	if err := m.scs.RenewToken(context.WithValue(sctx, keepOldToken{}, true)); err != nil {
 		st.ended()
 		return fmt.Errorf("session: renew token: %w", err)
 	}
-	st.token, st.hash = m.scs.Token(st.ctx), ""
+	st.token, st.hash = m.scs.Token(sctx), ""
 	newHash := st.hashed()
 	// Index first: a saved session must always be reachable by RevokeUser.
 	if d.login != nil {
@@ -261,7 +262,7 @@ func (m *Manager) LogOut(c *gin.Context) error {
 	}
 	ctx := c.Request.Context()
 	hash, l := st.hashed(), st.currentLogin()
-	if err := m.scs.Destroy(st.ctx); err != nil {
+	if err := m.scs.Destroy(st.scsCtx()); err != nil {
 		return fmt.Errorf("session: log out: %w", err)
 	}
 	st.ended()

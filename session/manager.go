@@ -151,7 +151,15 @@ func validToken(s string) bool {
 // scsStore adapts a store.Store to scs.CtxStore, hashing every token.
 type scsStore struct{ st store.Store }
 
+// preloaded carries, in the context of an scs.Load, the record bytes the
+// Manager already read for the token (see reqState.scsCtx).
+type preloaded struct{}
+
 func (a scsStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	if v := ctx.Value(preloaded{}); v != nil {
+		b := v.([]byte)
+		return b, b != nil, nil
+	}
 	return a.st.FindCtx(ctx, hashToken(token))
 }
 

@@ -26,7 +26,7 @@ type reqState struct {
 	m    *Manager
 	c    *gin.Context
 	base context.Context // the request's context, without session data
-	ctx  context.Context // base plus scs's session data
+	ctx  context.Context // base plus scs's session data; nil until scsCtx needs it
 
 	sent       string // well-formed token the browser sent, or ""
 	cookieSeen bool   // the browser sent our cookie, valid or not
@@ -61,31 +61,46 @@ func (st *reqState) hashed() string {
 func (st *reqState) load() error {
 	m := st.m
 	if st.sent == "" {
-		st.ctx, _ = m.scs.Load(st.base, "")
 		return nil
 	}
-	ctx, err := m.scs.Load(st.base, st.sent)
-	if errors.Is(err, errCorrupt) {
-		m.log.Warn("session: stored session record is undecodable; starting a new session")
-		st.ctx, _ = m.scs.Load(st.base, "")
-		return nil
-	}
+	// Read-only requests never need scs's per-request session data (a
+	// values map, a context), so the record is read straight from the
+	// store here; scsCtx builds scs's view from it, without a second read,
+	// when a token must be renewed or destroyed.
+	hash := hashToken(st.sent)
+	b, found, err := m.st.FindCtx(st.base, hash)
 	if err != nil {
 		return fmt.Errorf("session: load: %w", err)
 	}
-	st.ctx = ctx
-	rec, _ := m.scs.Get(ctx, recordKey).(*record)
-	if rec == nil {
-		return nil // not found: scs started an empty session
+	if !found {
+		return nil
+	}
+	rec, err := scanRecord(b)
+	if err != nil {
+		m.log.Warn("session: stored session record is undecodable; starting a new session")
+		return nil
 	}
 	now := m.now()
 	if m.expired(rec, now) {
-		st.ctx, _ = m.scs.Load(st.base, "")
 		return nil
 	}
-	st.token, st.rec = st.sent, rec
+	st.token, st.hash, st.rec = st.sent, hash, rec
 	st.touchDue = now.Unix()-rec.seen >= m.touchSecs
 	return nil
+}
+
+// scsCtx returns the request context carrying scs's session data for the
+// current token, building it on first use from the record already loaded
+// (scsStore.FindCtx answers from the context, so this makes no store read).
+func (st *reqState) scsCtx() context.Context {
+	if st.ctx == nil {
+		var raw []byte
+		if st.rec != nil {
+			raw = st.rec.raw
+		}
+		st.ctx, _ = st.m.scs.Load(context.WithValue(st.base, preloaded{}, raw), st.token)
+	}
+	return st.ctx
 }
 
 // ended forgets the current session: it was revoked, deleted or expired.
@@ -93,16 +108,17 @@ func (st *reqState) load() error {
 func (st *reqState) ended() {
 	st.token, st.hash, st.rec, st.d, st.ops = "", "", nil, nil, nil
 	st.login, st.loginDone, st.tokens, st.touchDue = nil, false, nil, false
-	st.ctx, _ = st.m.scs.Load(st.base, "")
+	st.ctx = nil
 }
 
 // newToken gives a tokenless session a fresh random token (through scs,
 // which deletes nothing when there was no token).
 func (st *reqState) newToken() error {
-	if err := st.m.scs.RenewToken(st.ctx); err != nil {
+	ctx := st.scsCtx()
+	if err := st.m.scs.RenewToken(ctx); err != nil {
 		return fmt.Errorf("session: new token: %w", err)
 	}
-	st.token = st.m.scs.Token(st.ctx)
+	st.token = st.m.scs.Token(ctx)
 	st.hash = ""
 	return nil
 }
@@ -115,7 +131,9 @@ func (st *reqState) saved(b []byte, d *draft) {
 	}
 	st.rec, st.d, st.ops = rec, d, nil
 	st.loginDone, st.tokens, st.touchDue = false, nil, false
-	st.m.scs.Put(st.ctx, recordKey, rec)
+	if st.ctx != nil {
+		st.m.scs.Put(st.ctx, recordKey, rec)
+	}
 }
 
 // current returns the session decoded into a draft (a new one when there
@@ -206,7 +224,9 @@ func (st *reqState) reload(ctx context.Context) error {
 		return nil
 	}
 	st.rec, st.d, st.loginDone, st.tokens = rec, nil, false, nil
-	st.m.scs.Put(st.ctx, recordKey, rec)
+	if st.ctx != nil {
+		st.m.scs.Put(st.ctx, recordKey, rec)
+	}
 	return nil
 }
 
