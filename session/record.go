@@ -43,19 +43,30 @@ type draft struct {
 // scanRecord validates b completely and returns its view. It fails with
 // errCorrupt (wrapped) on any structural problem.
 func scanRecord(b []byte) (*record, error) {
+	rec := new(record)
+	if err := scanRecordInto(rec, b); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// scanRecordInto is scanRecord into a record the caller owns (the request
+// state keeps one, saving an allocation per request). On error rec is
+// left partly filled and must not be used.
+func scanRecordInto(rec *record, b []byte) error {
 	if len(b) < headerSize || len(b) > maxRecord {
-		return nil, errCorrupt
+		return errCorrupt
 	}
 	if b[0] != recordVersion {
-		return nil, fmt.Errorf("%w: version %d", errCorrupt, b[0])
+		return fmt.Errorf("%w: version %d", errCorrupt, b[0])
 	}
 	r := reader[[]byte]{b: b, off: 1}
-	rec := &record{raw: b, deadline: r.int64be(), seen: r.int64be()}
+	*rec = record{raw: b, deadline: r.int64be(), seen: r.int64be()}
 	last := byte(0)
 	for !r.done() {
 		tag := r.byte1()
 		if tag <= last {
-			return nil, errCorrupt
+			return errCorrupt
 		}
 		last = tag
 		start := r.off
@@ -103,10 +114,7 @@ func scanRecord(b []byte) (*record, error) {
 			r.fail()
 		}
 	}
-	if r.err != nil {
-		return nil, r.err
-	}
-	return rec, nil
+	return r.err
 }
 
 // decodeLogin materialises a login section. All strings share one copy of

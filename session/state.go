@@ -27,6 +27,8 @@ type reqState struct {
 	c    *gin.Context
 	base context.Context // the request's context, without session data
 	ctx  context.Context // base plus scs's session data; nil until scsCtx needs it
+	// loaded holds the record read by load (st.rec points at it then).
+	loaded record
 
 	sent       string // well-formed token the browser sent, or ""
 	cookieSeen bool   // the browser sent our cookie, valid or not
@@ -75,8 +77,8 @@ func (st *reqState) load() error {
 	if !found {
 		return nil
 	}
-	rec, err := scanRecord(b)
-	if err != nil {
+	rec := &st.loaded
+	if err := scanRecordInto(rec, b); err != nil {
 		m.log.Warn("session: stored session record is undecodable; starting a new session")
 		return nil
 	}
