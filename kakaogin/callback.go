@@ -134,6 +134,14 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 			}
 		}
 	}
+	if k.isPending(c) {
+		// A pending signup or proof left behind by an earlier attempt must
+		// not shadow this completed login.
+		if err := k.sessions.SetExtra(c, pendingKey, nil); err != nil {
+			k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
+			return
+		}
+	}
 	if err := k.sessions.LogIn(c, id, tokenSet(tok)); err != nil {
 		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
 		return

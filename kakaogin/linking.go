@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -362,7 +363,11 @@ func linkBinding(userID string) string { return "user:" + userID }
 // finishLink completes a link flow: attach the Kakao user to the host user
 // the flow was started for, unless either side is linked elsewhere.
 func (k *Kakao) finishLink(ctx context.Context, c *gin.Context, l *session.Login, ts *session.TokenSet, flow session.Flow) {
-	userID := flow.UserID[len("user:"):]
+	userID, ok := strings.CutPrefix(flow.UserID, "user:")
+	if !ok || userID == "" {
+		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("link flow without a host user")))
+		return
+	}
 	// C90: a session that is logged in as someone else must not finish it.
 	if cur, ok := k.sessions.Login(c); ok && cur.UserID != "" && cur.UserID != userID {
 		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("link finished in another user's session")))

@@ -475,3 +475,22 @@ func TestConcurrentFirstLoginsTwoInstances(t *testing.T) {
 		t.Fatalf("link %+v %v", l, err)
 	}
 }
+
+// TestStalePendingDoesNotShadowLogin: a signup left pending (and expired)
+// does not keep a later, completed login from counting.
+func TestStalePendingDoesNotShadowLogin(t *testing.T) {
+	nu := &newUsers{signup: true}
+	h := newHarness(t, withConfig(func(c *Config) { c.OnNewUser = nu.hook; c.SignupURL = "/signup-form" }))
+	linkingHost(h)
+	b := h.browser()
+	b.login("/") // pending signup for Minji
+	h.clock.Advance(pendingLife + time.Minute)
+	if _, err := h.users.Link(context.Background(), store.Link{KakaoID: kakaotest.UserMinji, UserID: "host-1"}); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Advance(-pendingLife - time.Minute)
+	b.login("/")
+	if got := b.whoami(); got != "user=host-1 kakao="+minji() {
+		t.Fatalf("whoami %q after a completed login", got)
+	}
+}
