@@ -39,7 +39,7 @@ const (
 
 // webhookOK is the whole body of every accepted callback, whether or not
 // the user was known here (C86). Kakao ignores it.
-var webhookOK = []byte("ok\n")
+const webhookOK = "ok\n"
 
 // unlinkCallback is a parsed, authenticated unlink callback.
 type unlinkCallback struct {
@@ -86,7 +86,7 @@ func (k *Kakao) handleUnlinkCallback(c *gin.Context) {
 		return
 	}
 	webhookHeaders(c.Writer.Header())
-	c.Data(http.StatusOK, "text/plain; charset=utf-8", webhookOK)
+	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte(webhookOK))
 }
 
 // webhookAuthorized reports whether h carries exactly one Authorization

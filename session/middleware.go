@@ -86,7 +86,7 @@ func (st *reqState) writeCookie() {
 	h := st.ResponseWriter.Header()
 	if st.cookieSeen || st.token != "" {
 		if v := h["Vary"]; len(v) == 0 {
-			h["Vary"] = varyCookie[:1:1] // shared; any append copies it
+			h["Vary"] = []string{"Cookie"} // never a shared slice: a later handler may edit it in place
 		} else {
 			h["Vary"] = append(v, "Cookie")
 		}
@@ -126,8 +126,6 @@ func (m *Manager) cookie(token string, deadline int64) string {
 	}
 	return ck.String()
 }
-
-var varyCookie = [1]string{"Cookie"}
 
 // headers a failed request must not send with the error page.
 var dropOnFail = [...]string{
