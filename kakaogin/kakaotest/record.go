@@ -22,13 +22,19 @@ type Request struct {
 	Header     http.Header
 }
 
-// secretParams are redacted in the record.
-var secretParams = []string{"client_secret", "code", "code_verifier", "refresh_token", "access_token", "id_token"}
+// isSecretParam reports the parameters redacted in the record.
+func isSecretParam(name string) bool {
+	switch name {
+	case "client_secret", "code", "code_verifier", "refresh_token", "access_token", "id_token":
+		return true
+	}
+	return false
+}
 
 func redact(v url.Values) url.Values {
 	out := url.Values{}
 	for k, vals := range v {
-		if slices.Contains(secretParams, k) {
+		if isSecretParam(k) {
 			vals = slices.Repeat([]string{"[redacted]"}, len(vals))
 		}
 		out[k] = slices.Clone(vals)

@@ -6,18 +6,20 @@ import (
 	"strings"
 )
 
-// accountGroups are the kakao_account property_keys groups and the consent
+// accountGroups returns the kakao_account property_keys groups and the consent
 // items behind them.
-var accountGroups = map[string][]string{
-	"profile":      {"profile_nickname", "profile_image", "profile"},
-	"name":         {"name"},
-	"email":        {"account_email"},
-	"age_range":    {"age_range"},
-	"birthday":     {"birthday"},
-	"birthyear":    {"birthyear"},
-	"gender":       {"gender"},
-	"phone_number": {"phone_number"},
-	"ci":           {"account_ci"},
+func accountGroups() map[string][]string {
+	return map[string][]string{
+		"profile":      {"profile_nickname", "profile_image", "profile"},
+		"name":         {"name"},
+		"email":        {"account_email"},
+		"age_range":    {"age_range"},
+		"birthday":     {"birthday"},
+		"birthyear":    {"birthyear"},
+		"gender":       {"gender"},
+		"phone_number": {"phone_number"},
+		"ci":           {"account_ci"},
+	}
 }
 
 // userJSON renders a user like /v2/user/me (§5). With filtered set, only
@@ -29,7 +31,7 @@ func (s *Server) userJSON(st *userState, keys []string, filtered, secure bool) (
 		case k == "id", k == "has_signed_up", k == "connected_at", k == "synched_at", k == "for_partner.uuid",
 			k == "kakao_account.", k == "properties.":
 		case strings.HasPrefix(k, "kakao_account."):
-			if _, ok := accountGroups[strings.TrimPrefix(k, "kakao_account.")]; !ok {
+			if _, ok := accountGroups()[strings.TrimPrefix(k, "kakao_account.")]; !ok {
 				return nil, -2, "invalid property_keys: " + k
 			}
 		case strings.HasPrefix(k, "properties."):
@@ -67,7 +69,7 @@ func (s *Server) userJSON(st *userState, keys []string, filtered, secure bool) (
 		}
 	}
 	acct := map[string]any{}
-	for group := range accountGroups {
+	for group := range accountGroups() {
 		if preRegistered && group != "profile" && group != "email" {
 			continue
 		}
@@ -148,7 +150,7 @@ func (s *Server) addGroup(a map[string]any, st *userState, group string, secure 
 
 // addSimple adds a one-value group (name, gender, age_range, …). Hold s.mu.
 func (s *Server) addSimple(a map[string]any, st *userState, group string, legacy bool) {
-	scope := accountGroups[group][0]
+	scope := accountGroups()[group][0]
 	if _, ok := s.scopeByID(scope); !ok {
 		return
 	}
