@@ -32,6 +32,9 @@ type Kakao struct {
 	// mount is the path the routes were mounted at, e.g. "/auth/kakao";
 	// set by Mount before serving, read-only afterwards.
 	mount string
+	// webhookPath is the full path of the unlink callback route, "" when
+	// it is not mounted; set by Mount.
+	webhookPath string
 
 	oidc oidcState
 	// refreshes merges concurrent token refreshes of one session.
@@ -96,7 +99,7 @@ func (k *Kakao) Middleware() gin.HandlerFunc {
 	load := k.sessions.Middleware()
 	return func(c *gin.Context) {
 		c.Set(kakaoKey, k)
-		if k.cfg.UnlinkCallback && c.FullPath() == k.mount+"/unlink/callback" {
+		if k.webhookPath != "" && c.FullPath() == k.webhookPath {
 			c.Next() // Kakao's webhook: no session, no cookie (C84)
 			return
 		}
@@ -133,6 +136,7 @@ func (k *Kakao) Mount(g *gin.RouterGroup) {
 	g.GET("unlink", notAllowed)
 	if k.cfg.UnlinkCallback {
 		// Kakao's webhook: authenticated by the admin key, not CSRF (C84).
+		k.webhookPath = base + "/unlink/callback"
 		g.GET("unlink/callback", k.handleUnlinkCallback)
 		g.POST("unlink/callback", k.handleUnlinkCallback)
 	}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -408,5 +407,4 @@ func TestGETRoutesChangeNothing(t *testing.T) {
 	if !b.loggedIn() || h.fake.Hits(kakaotest.PathUnlink)+h.fake.Hits(kakaotest.PathLogout) != 0 {
 		t.Fatal("C67: a GET changed state")
 	}
-	_ = strconv.Itoa
 }

@@ -1,9 +1,7 @@
 package kakaogin
 
 import (
-	"context"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,8 +13,6 @@ import (
 
 	"github.com/kakaologin/kakaologin/kakaogin/kakaoapi"
 	"github.com/kakaologin/kakaologin/kakaogin/kakaotest"
-	"github.com/kakaologin/kakaologin/session"
-	"github.com/kakaologin/kakaologin/store/redis"
 )
 
 // nearExpiry moves the library's clock to just inside the refresh margin
@@ -196,22 +192,7 @@ func TestSessionsWorkWhileKakaoIsDown(t *testing.T) {
 // sharing the real Redis: 40 concurrent requests of one session, split
 // between the instances, make exactly one refresh call.
 func TestRefreshSingleFlightAcrossInstances(t *testing.T) {
-	u := os.Getenv("KAKAOLOGIN_REDIS_URL")
-	if u == "" {
-		u = "redis://127.0.0.1:6379/0"
-	}
-	st, err := redis.Open(context.Background(), u, redis.WithPrefix("kakaologin-test-"+randomToken()[:8]+":"))
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Redis unreachable under CI=true: %v", err)
-		}
-		t.Skipf("Redis unreachable (set KAKAOLOGIN_REDIS_URL): %v", err)
-	}
-	defer st.Close()
-	sm, err := session.New(st, session.Config{SealKeys: [][]byte{testSealKey}, InsecureCookies: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sm := redisSessions(t)
 	h := newHarness(t, withConfig(func(c *Config) { c.Sessions = sm }))
 	_, other := h.twin()
 	b := h.browser()
