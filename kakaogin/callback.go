@@ -116,7 +116,7 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 	case purposeReauth:
 		// C19, C48: the fresh login must be the same user, still logged in.
 		cur, ok := k.sessions.Login(c)
-		if !ok || consentBinding(cur.KakaoID) != flow.UserID || id.KakaoID != cur.KakaoID {
+		if !ok || kakaoBinding(cur.KakaoID) != flow.UserID || id.KakaoID != cur.KakaoID {
 			k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("re-authentication by a different user")))
 			return
 		}

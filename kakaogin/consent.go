@@ -50,12 +50,13 @@ func (k *Kakao) handleConsent(c *gin.Context) {
 	k.startFlow(c, session.Flow{
 		Purpose:  purposeConsent,
 		ReturnTo: k.returnTo.resolve(q["next"]),
-		UserID:   consentBinding(id.KakaoID), // C19: only this user can complete it
+		UserID:   kakaoBinding(id.KakaoID), // C19: only this user can complete it
 	}, kakaoapi.AuthRequest{Scopes: scopeParam(items)})
 }
 
-// consentBinding is the Flow.UserID of a consent flow.
-func consentBinding(kakaoID int64) string { return "kakao:" + strconv.FormatInt(kakaoID, 10) }
+// kakaoBinding is the Flow.UserID binding a consent or re-authentication
+// flow to the Kakao user who started it.
+func kakaoBinding(kakaoID int64) string { return "kakao:" + strconv.FormatInt(kakaoID, 10) }
 
 // finishConsent completes a consent flow: the new tokens must belong to the
 // user who started it and is still logged in (C19); the granted items are
@@ -63,7 +64,7 @@ func consentBinding(kakaoID int64) string { return "kakao:" + strconv.FormatInt(
 // faithfully) and the session is renewed with them (C56).
 func (k *Kakao) finishConsent(ctx context.Context, c *gin.Context, tok *kakaoapi.Token, flow session.Flow, got *session.Login) {
 	cur, ok := k.sessions.Login(c)
-	if !ok || consentBinding(cur.KakaoID) != flow.UserID || got.KakaoID != cur.KakaoID {
+	if !ok || kakaoBinding(cur.KakaoID) != flow.UserID || got.KakaoID != cur.KakaoID {
 		k.event(ctx, "consent rejected", "reason", "different or no logged-in user")
 		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("consent completed by a different user")))
 		return

@@ -85,6 +85,6 @@ func (k *Kakao) requireReauth(c *gin.Context, l *session.Login) {
 		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": CodeReauthRequired, "message": msg})
 		return
 	}
-	k.startFlow(c, session.Flow{Purpose: purposeReauth, ReturnTo: next, UserID: consentBinding(l.KakaoID)},
+	k.startFlow(c, session.Flow{Purpose: purposeReauth, ReturnTo: next, UserID: kakaoBinding(l.KakaoID)},
 		kakaoapi.AuthRequest{Scopes: scopeParam(k.cfg.Scopes), Prompts: []kakaoapi.Prompt{kakaoapi.PromptLogin}})
 }
