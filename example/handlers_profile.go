@@ -52,7 +52,8 @@ func yesNo(b *bool) string {
 	return "false"
 }
 
-// accountFields lists every kakao_account field, in the reference's order.
+// accountFields lists every kakao_account field, in the order of Kakao's
+// documentation.
 func accountFields(acc *kakaoapi.Account) []field {
 	if acc == nil {
 		acc = &kakaoapi.Account{}

@@ -15,26 +15,30 @@ import (
 	"github.com/kakaologin/kakaologin/store"
 )
 
-// Limits on callback parameters (C17, C20).
+// Limits on callback parameters; longer values are refused before any
+// store lookup or token request.
 const (
 	maxState = 512
 	maxCode  = 512
 )
 
-// callbackBudget bounds the Kakao calls of one callback (C4): exchange, key
-// set and user info together.
+// callbackBudget bounds the Kakao calls of one callback, so that a slow Kakao
+// cannot hold the request open: exchange, key set and user info together.
 const callbackBudget = 10 * time.Second
 
 // handleCallback is GET callback: it finishes a login or consent flow.
-// Order matters: the state is checked and its flow consumed before any call
-// to Kakao (C17, C18); the token is exchanged once (C30); the ID token is
-// verified before user info is read (§E); the session is renewed and saved
-// before the redirect (C56, C62).
+// Order matters: the state is checked and its flow consumed (once) before
+// any call to Kakao, so forged or replayed callbacks never reach the token
+// endpoint; the code is exchanged once, never retried, as codes are
+// single-use; the ID token is verified before user info is read; the
+// session is renewed (against session fixation) and saved before the
+// redirect, so that a store failure shows an error page, not a redirect.
 func (k *Kakao) handleCallback(c *gin.Context) {
-	// C27: a client whose callbacks keep failing is refused for a while,
-	// before anything else is looked at. The client is Gin's ClientIP,
+	// A client whose callbacks keep failing is refused for a while, before
+	// anything else is looked at, so that spraying made-up codes cannot
+	// burn the app's Kakao quota. The client is Gin's ClientIP,
 	// which trusts forwarding headers only from the proxies the host
-	// configured with engine.SetTrustedProxies (C7) — hosts behind a
+	// configured with engine.SetTrustedProxies — hosts behind a
 	// proxy must configure it (Gin's default trusts every peer).
 	client := c.ClientIP()
 	if k.callbackFails.blocked(client) {
@@ -75,7 +79,7 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, fmt.Errorf("flow purpose %q", flow.Purpose)))
 		return
 	}
-	// RFC 9207: when Kakao names an issuer it must be ours (C21).
+	// RFC 9207: when Kakao names an issuer it must be ours (mix-up defence).
 	if iss, ok := q["iss"]; ok && iss != k.cfg.issuer {
 		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("iss parameter names another issuer")))
 		return
@@ -114,7 +118,8 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 		k.finishLink(ctx, c, id, tokenSet(tok), flow)
 		return
 	case purposeReauth:
-		// C19, C48: the fresh login must be the same user, still logged in.
+		// The fresh login must be the same user, still logged in: a
+		// re-authentication flow cannot log anyone else in.
 		cur, ok := k.sessions.Login(c)
 		if !ok || kakaoBinding(cur.KakaoID) != flow.UserID || id.KakaoID != cur.KakaoID {
 			k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("re-authentication by a different user")))
@@ -165,13 +170,13 @@ func (k *Kakao) identify(ctx context.Context, tok *kakaoapi.Token, flow session.
 		}
 		checks := idTokenChecks{Nonce: flow.Nonce, MaxAge: maxIDTokenAge, AccessToken: tok.AccessToken}
 		if flow.Purpose == purposeReauth {
-			checks.AuthAfter = flow.CreatedAt // C48
+			checks.AuthAfter = flow.CreatedAt // the user must have logged in to Kakao anew
 		}
 		claims, err = v.Verify(ctx, tok.IDToken, checks)
 		if err != nil {
 			status, code := http.StatusBadRequest, CodeInvalidIDToken
 			if errors.Is(err, ErrUnknownSigningKey) || errors.Is(err, ErrKeySetUnavailable) {
-				status = http.StatusServiceUnavailable // R5: try again
+				status = http.StatusServiceUnavailable // keys may be rotating: try again
 			}
 			return nil, nil, newError(status, code, err)
 		}
@@ -180,7 +185,7 @@ func (k *Kakao) identify(ctx context.Context, tok *kakaoapi.Token, flow session.
 	if err != nil {
 		return nil, nil, err
 	}
-	// The user info must describe the ID token's subject (C50).
+	// The user info must describe the ID token's subject.
 	if claims != nil && user.ID != claims.KakaoID {
 		return nil, nil, newError(http.StatusBadRequest, CodeIdentityMismatch, errors.New("user info id differs from the ID token sub"))
 	}
@@ -209,8 +214,8 @@ func (k *Kakao) identify(ctx context.Context, tok *kakaoapi.Token, flow session.
 	return l, user, nil
 }
 
-// authorizeError handles error=… on the callback (C24): the flow is already
-// consumed; nothing of the error's text is shown.
+// authorizeError handles error=… on the callback: the flow is already
+// consumed; nothing of the error's text is shown, as anyone can craft it.
 func (k *Kakao) authorizeError(c *gin.Context, flow session.Flow, aerr *kakaoapi.AuthorizeError) {
 	ctx := c.Request.Context()
 	k.event(ctx, "authorize error", "error", string(aerr.Code), "purpose", flow.Purpose)
@@ -218,7 +223,7 @@ func (k *Kakao) authorizeError(c *gin.Context, flow session.Flow, aerr *kakaoapi
 	case flow.Purpose == purposeLoginAuto &&
 		(aerr.Code == kakaoapi.LoginRequired || aerr.Code == kakaoapi.ConsentRequired || aerr.Code == kakaoapi.InteractionRequired):
 		// Silent Kakao Talk login was not possible: do the normal login,
-		// without an error page (reference §16.1).
+		// without an error page.
 		setPageHeaders(c.Writer.Header(), "")
 		c.Redirect(http.StatusSeeOther, k.path("login")+"?fallback=1&next="+url.QueryEscape(flow.ReturnTo))
 	case aerr.Code == kakaoapi.AccessDenied && flow.Purpose == purposeConsent:
@@ -259,7 +264,7 @@ func tokenSet(t *kakaoapi.Token) *session.TokenSet {
 	}
 }
 
-// printableASCII reports whether s is visible ASCII only (C20).
+// printableASCII reports whether s is visible ASCII only.
 func printableASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x21 || s[i] > 0x7e {

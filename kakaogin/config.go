@@ -29,14 +29,17 @@ type Config struct {
 	// in the Kakao Developers console, e.g.
 	// "https://example.com/auth/kakao/callback". It must be https unless
 	// AllowInsecureHTTP is set. It is the only redirect URI ever sent; the
-	// request's Host and X-Forwarded-* headers are never used (C2).
+	// request's Host and X-Forwarded-* headers are never used, so a forged
+	// header cannot send the code to another host.
 	RedirectURL string
 	// Scopes are the consent items asked for at login, besides openid
-	// which is always asked for (C10). Only IDs of the reference's §15.
+	// which is always asked for (Kakao issues no ID token without it).
+	// Only Kakao's consent-item IDs (such as profile_nickname,
+	// account_email, talk_message); New refuses any other value.
 	Scopes []string
 	// ExtraScopes are the consent items the app may ask for later, by
 	// additional consent (GET consent, RequireScopes), besides Scopes.
-	// GET consent refuses any other item (C92). Items named in
+	// GET consent refuses any other item. Items named in
 	// RequireScopes are added automatically.
 	ExtraScopes []string
 	// ServiceTerms are the Kakao Sync service-terms tags sent as
@@ -62,7 +65,8 @@ type Config struct {
 	LogoutRedirectURL string
 	// UnlinkMaxAuthAge, when positive, makes POST unlink require a login
 	// (Kakao authentication) at most this old; older sessions are sent
-	// through a fresh login (prompt=login) first (C76, C48).
+	// through a fresh login (prompt=login) first, whose authentication
+	// time must be newer than the request.
 	UnlinkMaxAuthAge time.Duration
 	// OnUnlink is called after a user left: unlinked through POST unlink,
 	// or reported by Kakao's unlink callback. The host deletes or
@@ -122,7 +126,7 @@ type Config struct {
 	// and demo mode point them at a kakaotest server.
 	AuthURL string
 	APIURL  string
-	// Issuer is the OIDC issuer ID tokens must name exactly (C3, C38).
+	// Issuer is the OIDC issuer ID tokens must name exactly.
 	// Default: AuthURL. OIDC discovery must report the same value or New
 	// fails.
 	Issuer string
@@ -137,22 +141,24 @@ type Config struct {
 
 	// KakaoTalkAutoLogin tries prompt=none first when the browser is the
 	// Kakao Talk in-app browser, and falls back to the normal login when
-	// Kakao answers login_required or consent_required (reference §16.1).
+	// Kakao answers login_required or consent_required (the user is not
+	// logged in to Kakao or has not signed up to the app yet).
 	KakaoTalkAutoLogin bool
 
 	// AfterLoginURL is where a login without a valid next lands. Default
 	// "/". A same-site path.
 	AfterLoginURL string
 	// AllowedReturnOrigins are origins other than RedirectURL's (for
-	// example "https://app.example.com") that next may point to (C70).
+	// example "https://app.example.com") that next may point to. They
+	// are compared exactly (scheme, host and port); no wildcards.
 	AllowedReturnOrigins []string
 
 	// HTTPClient makes the calls to Kakao. Default: kakaoapi's client with
 	// connect and overall timeouts, no redirects and capped bodies. A
-	// host's client is copied and given the same rules (C4–C6).
+	// host's client is copied and given the same rules.
 	HTTPClient *http.Client
 	// Logger receives security events and errors. Tokens, codes and
-	// secrets are never logged (C101). Default slog.Default().
+	// secrets are never logged. Default slog.Default().
 	Logger *slog.Logger
 	// OnTokenRefreshed, when set, is called after the user's Kakao tokens
 	// were refreshed and saved, with the new token answer. It runs in the
@@ -180,7 +186,7 @@ func configError(format string, args ...any) error {
 }
 
 // validate checks cfg and applies defaults. It fails closed: every setting
-// that could make the login unsafe is an error (C1).
+// that could make the login unsafe is an error.
 func (cfg Config) validate() (*settings, error) {
 	s := &settings{Config: cfg}
 	if strings.TrimSpace(cfg.ClientID) == "" {

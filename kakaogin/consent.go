@@ -17,7 +17,7 @@ import (
 const maxConsentItems = 32
 
 // handleConsent is GET consent?scope=a,b&next=…: additional consent for the
-// logged-in user (reference §1.5). It re-authorizes with those items plus
+// logged-in user. It re-authorizes with those items plus
 // openid; the callback then records what was actually granted (the user
 // can untick optional items).
 func (k *Kakao) handleConsent(c *gin.Context) {
@@ -37,7 +37,7 @@ func (k *Kakao) handleConsent(c *gin.Context) {
 			continue
 		}
 		if !k.consentable[s] || len(items) == maxConsentItems {
-			// C92: only items the app configured may be asked for.
+			// Only items the app configured may be asked for.
 			k.fail(c, newError(http.StatusBadRequest, CodeBadRequest, errors.New("scope parameter names an item the app does not ask for")))
 			return
 		}
@@ -50,7 +50,7 @@ func (k *Kakao) handleConsent(c *gin.Context) {
 	k.startFlow(c, session.Flow{
 		Purpose:  purposeConsent,
 		ReturnTo: k.returnTo.resolve(q["next"]),
-		UserID:   kakaoBinding(id.KakaoID), // C19: only this user can complete it
+		UserID:   kakaoBinding(id.KakaoID), // only this user can complete it
 	}, kakaoapi.AuthRequest{Scopes: scopeParam(items)})
 }
 
@@ -59,9 +59,10 @@ func (k *Kakao) handleConsent(c *gin.Context) {
 func kakaoBinding(kakaoID int64) string { return "kakao:" + strconv.FormatInt(kakaoID, 10) }
 
 // finishConsent completes a consent flow: the new tokens must belong to the
-// user who started it and is still logged in (C19); the granted items are
+// user who started it and is still logged in; the granted items are
 // read from Kakao (the token's scope may not list unticked items
-// faithfully) and the session is renewed with them (C56).
+// faithfully) and the session is renewed with them, as on every privilege
+// change, so that a token known before cannot carry the new rights.
 func (k *Kakao) finishConsent(ctx context.Context, c *gin.Context, tok *kakaoapi.Token, flow session.Flow, got *session.Login) {
 	cur, ok := k.sessions.Login(c)
 	if !ok || kakaoBinding(cur.KakaoID) != flow.UserID || got.KakaoID != cur.KakaoID {

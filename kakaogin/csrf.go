@@ -49,7 +49,7 @@ func (k *Kakao) csrfToken(c *gin.Context) string {
 }
 
 // RequireCSRF protects a host's own state-changing routes the way the
-// library protects its own (C65, C66): only POST (and PUT, PATCH, DELETE)
+// library protects its own: only POST (and PUT, PATCH, DELETE)
 // are allowed, the browser must not report a cross-site request (Fetch
 // metadata or Origin), and the session's CSRF token must be sent. Refused
 // requests get 403 (405 for GET) and the handler does not run.

@@ -65,12 +65,11 @@
 //
 // # Security
 //
-// The checks follow the project's SECURITY.md: state, nonce and PKCE per
-// attempt, kept server-side and consumed once; ID tokens verified with
-// go-oidc plus the checks it leaves to callers (exact audience, canonical
-// sub, nonce, iat window, auth_time for re-authentication); Kakao's key
-// set cached and refetched at most once per unknown key ID and 30 s; the
-// return-to allowlist; a session token renewed at every privilege change;
-// Kakao tokens sealed in the session and refreshed once per session across
-// instances.
+// The library applies: state, nonce and PKCE per attempt, kept server-side
+// and consumed once; ID tokens verified with go-oidc plus the checks it
+// leaves to callers (exact audience, canonical sub, nonce, iat window,
+// auth_time for re-authentication); Kakao's key set cached and refetched
+// at most once per unknown key ID and 30 s; the return-to allowlist; a
+// session token renewed at every privilege change; Kakao tokens sealed in
+// the session and refreshed once per session across instances.
 package kakaogin

@@ -102,7 +102,8 @@ func (r *errorRenderer) logError(ctx context.Context, req *http.Request, e *Erro
 	r.log.Log(ctx, level, "kakaogin: request failed", attrs...)
 }
 
-// setPageHeaders sets the headers every library page carries (C64, C103).
+// setPageHeaders sets the headers every library page carries: never cached
+// (it may set or clear a cookie), no referrer, no framing, no sniffing.
 func setPageHeaders(h http.Header, nonce string) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")

@@ -10,7 +10,7 @@ import (
 )
 
 // ErrorCode is the stable, machine-readable code of an error page or JSON
-// error answer (C100). Hosts may branch on it in their own error page.
+// error answer. Hosts may branch on it in their own error page.
 type ErrorCode string
 
 // Error codes shown to users and JSON clients.
@@ -43,7 +43,7 @@ const (
 
 // Error is an error the library answers a request with: an HTTP status, a
 // stable code and the cause. The cause is logged for the operator and never
-// shown to the user (C100, C101).
+// shown to the user, who sees only a generic message and the code.
 type Error struct {
 	Status int
 	Code   ErrorCode

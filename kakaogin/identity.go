@@ -41,7 +41,7 @@ func (id Identity) HasScopes(items ...string) bool {
 
 // CurrentUser returns the logged-in identity of the request, or false when
 // the request has no logged-in session (a session holding only a pending
-// login flow is not logged in: C59). Kakao.Middleware must have run.
+// login flow is not logged in). Kakao.Middleware must have run.
 func CurrentUser(c *gin.Context) (Identity, bool) {
 	v, ok := c.Get(kakaoKey)
 	if !ok {

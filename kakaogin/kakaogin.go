@@ -43,16 +43,15 @@ type Kakao struct {
 	// ExtraScopes and those named by RequireScopes (set up before
 	// serving, read-only afterwards).
 	consentable map[string]bool
-	// callbackFails throttles clients whose callbacks keep failing (C27).
+	// callbackFails throttles clients whose callbacks keep failing.
 	callbackFails *failLimiter
-	// crossOrigin refuses cross-site state-changing requests (C66).
+	// crossOrigin refuses cross-site state-changing requests.
 	crossOrigin *http.CrossOriginProtection
 }
 
 // New returns Kakao Login configured by cfg, or an error matching ErrConfig
-// for any unsafe or unusable setting (C1). It does no network I/O; call
-// Check at startup to verify Kakao's OIDC discovery document (C3) before
-// serving.
+// for any unsafe or unusable setting. It does no network I/O; call Check
+// at startup to verify Kakao's OIDC discovery document before serving.
 func New(cfg Config) (*Kakao, error) {
 	s, err := cfg.validate()
 	if err != nil {
@@ -100,7 +99,7 @@ func (k *Kakao) Middleware() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Set(kakaoKey, k)
 		if k.webhookPath != "" && c.FullPath() == k.webhookPath {
-			c.Next() // Kakao's webhook: no session, no cookie (C84)
+			c.Next() // Kakao's webhook: no session, no cookie
 			return
 		}
 		load(c)
@@ -122,11 +121,11 @@ func (k *Kakao) Mount(g *gin.RouterGroup) {
 	}
 	g.GET("login", k.handleLogin)
 	g.GET("callback", k.handleCallback)
-	g.POST("callback", notAllowed) // C22
+	g.POST("callback", notAllowed) // Kakao sends the code by GET only
 	g.GET("consent", k.handleConsent)
 	g.GET("me", k.handleMe)
 
-	// State changes: POST only, CSRF-checked (C65, C66).
+	// State changes: POST only, CSRF-checked.
 	g.POST("logout", k.handleLogout)
 	g.GET("logout", notAllowed)
 	g.GET("logout/callback", k.handleLogoutCallback)
@@ -135,7 +134,7 @@ func (k *Kakao) Mount(g *gin.RouterGroup) {
 	g.POST("unlink", k.handleUnlink)
 	g.GET("unlink", notAllowed)
 	if k.cfg.UnlinkCallback {
-		// Kakao's webhook: authenticated by the admin key, not CSRF (C84).
+		// Kakao's webhook: authenticated by the admin key, not CSRF.
 		k.webhookPath = base + "/unlink/callback"
 		g.GET("unlink/callback", k.handleUnlinkCallback)
 		g.POST("unlink/callback", k.handleUnlinkCallback)
@@ -173,7 +172,7 @@ func (k *Kakao) retryURL(code ErrorCode) string {
 	return ""
 }
 
-// event logs a security event (C102). Attributes must carry no secrets.
+// event logs a security event. Attributes must carry no secrets.
 func (k *Kakao) event(ctx context.Context, name string, attrs ...any) {
 	k.cfg.Logger.InfoContext(ctx, "kakaogin: "+name, attrs...)
 }
@@ -181,7 +180,7 @@ func (k *Kakao) event(ctx context.Context, name string, attrs ...any) {
 // kakaoKey is the Gin context key of the *Kakao serving the request.
 const kakaoKey = "kakaogin.kakao"
 
-// randomToken returns 32 random bytes, base64url-encoded (C11).
+// randomToken returns 32 random bytes, base64url-encoded.
 func randomToken() string {
 	var b [32]byte
 	rand.Read(b[:]) // never fails since Go 1.24 (it crashes the program instead)
@@ -205,9 +204,9 @@ type oidcState struct {
 var ErrDiscovery = errors.New("kakaogin: OIDC discovery")
 
 // Check fetches Kakao's OIDC discovery document and verifies that it names
-// the configured issuer exactly and a key set on the issuer's host (C3). Call
-// it at startup to fail fast; otherwise the first login does it. It is a
-// no-op with DisableOIDC.
+// the configured issuer exactly and a key set on the issuer's host. Call it
+// at startup to fail fast; otherwise the first login does it. It is a no-op
+// with DisableOIDC.
 func (k *Kakao) Check(ctx context.Context) error {
 	if k.cfg.DisableOIDC {
 		return nil

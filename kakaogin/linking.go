@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -24,7 +23,9 @@ type LinkPolicy int
 const (
 	// LinkWithProof (the default) never links on its own: the user is
 	// asked to prove the candidate account by logging in to it through the
-	// host's own login (ProveURL); the host then calls CompleteLink (C88).
+	// host's own login (ProveURL); the host then calls CompleteLink.
+	// Matching emails alone would hand the host account to whoever holds
+	// a Kakao account with that address.
 	LinkWithProof LinkPolicy = iota
 	// LinkByVerifiedEmail links at once when Kakao says the email is both
 	// valid and verified and the host says its own account's email is
@@ -48,13 +49,14 @@ var ErrLinkConflict = store.ErrLinkConflict
 
 // NewUser describes a Kakao user who logged in without being linked to a
 // host user, for the linking hooks. Values come from Kakao's user info,
-// cleaned (C53); Email is trustworthy only when EmailVerified is true.
+// cleaned (invalid UTF-8 and control characters removed, lengths capped);
+// Email is trustworthy only when EmailVerified is true.
 type NewUser struct {
 	KakaoID  int64
 	Nickname string
 	ImageURL string
 	Email    string
-	// EmailVerified is Kakao's is_email_valid && is_email_verified (C53).
+	// EmailVerified is Kakao's is_email_valid && is_email_verified.
 	EmailVerified bool
 	// CI is the user's connecting information, when the app may read it.
 	CI string
@@ -199,7 +201,8 @@ func (k *Kakao) createOnce(ctx context.Context, c *gin.Context, nu NewUser) (str
 	return link.UserID, nil
 }
 
-// callNewUser calls OnNewUser, turning a panic into an error (C104).
+// callNewUser calls OnNewUser, turning a panic into an error, so that a
+// failing hook shows the error page and no session is written.
 func (k *Kakao) callNewUser(c *gin.Context, nu NewUser) (userID string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -218,7 +221,8 @@ func (k *Kakao) callNewUser(c *gin.Context, nu NewUser) (userID string, err erro
 	return userID, nil
 }
 
-// link records kakaoID ↔ userID, mapping a conflict to a clear page (C87).
+// link records kakaoID ↔ userID, mapping a conflict (either side already
+// linked to someone else) to a clear page.
 func (k *Kakao) link(ctx context.Context, kakaoID int64, userID string) (store.Link, error) {
 	link, err := k.cfg.Users.Link(ctx, store.Link{KakaoID: kakaoID, UserID: userID, LinkedAt: k.cfg.Now().UTC()})
 	switch {
@@ -279,9 +283,10 @@ func (k *Kakao) isPending(c *gin.Context) bool {
 
 // CompleteLink finishes a pending login by linking the Kakao user to
 // userID, which the host has just authenticated by its own login (the
-// proof of C88), and logging the session in as that user (the session
-// token is renewed). It fails with ErrNotPending, or with an error matching
-// ErrLinkConflict when either side is linked to someone else.
+// proof that the account is the user's), and logging the session in as
+// that user (the session token is renewed). It fails with ErrNotPending,
+// or with an error matching ErrLinkConflict when either side is linked to
+// someone else.
 func (k *Kakao) CompleteLink(c *gin.Context, userID string) error {
 	return k.complete(c, userID)
 }
@@ -339,105 +344,6 @@ func (k *Kakao) AbandonSignup(c *gin.Context) error {
 		}
 	}
 	return k.sessions.LogOut(c)
-}
-
-// StartLink starts "Connect Kakao" for a host user the host has
-// authenticated itself (call it from a POST handler protected by
-// RequireCSRF): the browser goes to Kakao, and the callback links the
-// Kakao account to userID (C90). A Kakao account already linked to
-// someone else is refused with a clear page.
-func (k *Kakao) StartLink(c *gin.Context, userID, next string) {
-	if userID == "" {
-		k.fail(c, newError(http.StatusBadRequest, CodeBadRequest, errors.New("no host user to link")))
-		return
-	}
-	k.startFlow(c, session.Flow{Purpose: purposeLink, ReturnTo: k.returnTo.resolve(next), UserID: linkBinding(userID)},
-		kakaoapi.AuthRequest{Scopes: scopeParam(k.cfg.Scopes)})
-}
-
-// purposeLink is the flow of StartLink.
-const purposeLink = "link"
-
-func linkBinding(userID string) string { return "user:" + userID }
-
-// finishLink completes a link flow: attach the Kakao user to the host user
-// the flow was started for, unless either side is linked elsewhere.
-func (k *Kakao) finishLink(ctx context.Context, c *gin.Context, l *session.Login, ts *session.TokenSet, flow session.Flow) {
-	userID, ok := strings.CutPrefix(flow.UserID, "user:")
-	if !ok || userID == "" {
-		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("link flow without a host user")))
-		return
-	}
-	// C90: a session that is logged in as someone else must not finish it.
-	if cur, ok := k.sessions.Login(c); ok && cur.UserID != "" && cur.UserID != userID {
-		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("link finished in another user's session")))
-		return
-	}
-	if l.UserID != "" && l.UserID != userID {
-		k.fail(c, newError(http.StatusConflict, CodeLinkConflict, errors.New("Kakao account linked to another user")))
-		return
-	}
-	if _, err := k.link(ctx, l.KakaoID, userID); err != nil {
-		k.fail(c, asError(err))
-		return
-	}
-	l.UserID = userID
-	if err := k.sessions.LogIn(c, l, ts); err != nil {
-		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
-		return
-	}
-	setPageHeaders(c.Writer.Header(), "")
-	c.Redirect(http.StatusSeeOther, addQuery(flow.ReturnTo, "kakao_linked", "1"))
-}
-
-// handleDisconnect is POST disconnect: remove the Kakao link from the
-// current host user without leaving the host (issue 6 §4). The host must
-// confirm another way to log in exists (CanDisconnect); with
-// DisconnectUnlinksKakao the app is also unlinked at Kakao. Every Kakao
-// session of the user ends: the next login is through the host's own.
-func (k *Kakao) handleDisconnect(c *gin.Context) {
-	l, ok := k.sessions.Login(c)
-	if !ok || l.UserID == "" || k.isPending(c) {
-		k.loginRequired(c)
-		return
-	}
-	if !k.checkCSRF(c) {
-		return
-	}
-	ctx := c.Request.Context()
-	if k.cfg.CanDisconnect == nil {
-		k.fail(c, newError(http.StatusForbidden, CodeForbidden, errors.New("disconnecting is not enabled (CanDisconnect is nil)")))
-		return
-	}
-	okay, err := k.cfg.CanDisconnect(ctx, l.UserID)
-	if err != nil {
-		k.fail(c, newError(http.StatusInternalServerError, CodeHookFailed, err))
-		return
-	}
-	if !okay {
-		k.fail(c, newError(http.StatusConflict, CodeNoOtherLogin, errors.New("no other way to log in")))
-		return
-	}
-	if k.cfg.DisconnectUnlinksKakao {
-		uctx, cancel := context.WithTimeout(ctx, unlinkTimeout)
-		defer cancel()
-		if err := k.UnlinkAtKakao(uctx, c, l.KakaoID); err != nil {
-			k.fail(c, kakaoError(err))
-			return
-		}
-	}
-	if _, err := k.cfg.Users.Unlink(ctx, l.KakaoID); err != nil && !errors.Is(err, store.ErrNotFound) {
-		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
-		return
-	}
-	if _, err := k.sessions.RevokeKakaoUser(ctx, l.KakaoID); err != nil {
-		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
-		return
-	}
-	_ = k.sessions.LogOut(c)
-	k.event(ctx, "disconnected", "kakao_id", l.KakaoID, "user_id", l.UserID)
-	setPageHeaders(c.Writer.Header(), "")
-	c.Redirect(http.StatusSeeOther, addQuery(k.cfg.AfterLogoutURL, "kakao_disconnected", "1"))
 }
 
 // newUserOf builds the hooks' view of a Kakao user.

@@ -14,7 +14,7 @@ import (
 )
 
 // Flow purposes. A flow completes only the kind of callback it was started
-// for (C19).
+// for, so that a consent or link flow cannot be replayed as a login.
 const (
 	purposeLogin     = "login"
 	purposeLoginAuto = "login_auto" // prompt=none in the Kakao Talk in-app browser
@@ -25,8 +25,8 @@ const (
 const maxLoginHint = 256
 
 // handleLogin is GET login: it starts a login flow and redirects to Kakao.
-// Only next, prompt and login_hint are read from the query (C9); each at
-// most once.
+// Only next, prompt and login_hint are read from the query, each at most
+// once; the authorization request is built from server-side values only.
 func (k *Kakao) handleLogin(c *gin.Context) {
 	q, ok := k.singleParams(c, "next", "prompt", "login_hint", "fallback")
 	if !ok {
@@ -38,7 +38,8 @@ func (k *Kakao) handleLogin(c *gin.Context) {
 		prompts = []kakaoapi.Prompt{kakaoapi.Prompt(q["prompt"])}
 	default:
 		// Anything else (none, consent, …) is dropped, as every other
-		// parameter not on the allowlist is (C9, C12).
+		// parameter not on the allowlist is: a crafted URL cannot start a
+		// silent prompt=none login.
 	}
 	hint := q["login_hint"]
 	if len(hint) > maxLoginHint || hasForbiddenRune(hint) {
@@ -47,8 +48,9 @@ func (k *Kakao) handleLogin(c *gin.Context) {
 	}
 	purpose := purposeLogin
 	if k.cfg.KakaoTalkAutoLogin && prompts == nil && q["fallback"] == "" && isKakaoTalk(c.Request) {
-		// Reference §16.1: try a silent login first (C12: only when
-		// configured, and only in Kakao Talk's own browser).
+		// Try a silent login first: Kakao Talk's in-app browser is
+		// already logged in to Kakao. Only when configured, and only in
+		// that browser.
 		purpose = purposeLoginAuto
 		prompts = []kakaoapi.Prompt{kakaoapi.PromptNone}
 	}
@@ -60,9 +62,11 @@ func (k *Kakao) handleLogin(c *gin.Context) {
 	})
 }
 
-// startFlow stores a flow with fresh state, nonce and PKCE verifier (C11,
-// C13) and redirects the browser to Kakao's authorize page. The flow is
-// saved before the redirect is sent (R9).
+// startFlow stores a flow with fresh state, nonce and PKCE verifier and
+// redirects the browser to Kakao's authorize page. The flow is kept
+// server-side (the state carries nothing but random bytes) and saved before
+// the redirect is sent, so that no user is sent to Kakao with a flow that
+// could not be stored.
 func (k *Kakao) startFlow(c *gin.Context, f session.Flow, req kakaoapi.AuthRequest) {
 	state := randomToken()
 	f.StateHash = hashState(state)
@@ -89,8 +93,8 @@ func (k *Kakao) startFlow(c *gin.Context, f session.Flow, req kakaoapi.AuthReque
 }
 
 // singleParams reads the named query parameters, refusing any that appears
-// more than once (parameter pollution, C9, C17, C20). Other parameters are
-// ignored and never echoed (C25). On failure it has answered c.
+// more than once (parameter pollution). Other parameters are ignored and
+// never echoed. On failure it has answered c.
 func (k *Kakao) singleParams(c *gin.Context, names ...string) (map[string]string, bool) {
 	q, err := url.ParseQuery(c.Request.URL.RawQuery)
 	if err != nil {

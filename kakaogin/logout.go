@@ -23,13 +23,13 @@ const (
 // purposeLogout is the flow of an account logout's return (state check).
 const purposeLogout = "logout"
 
-// kakaoLogoutTimeout bounds the best-effort token logout at Kakao (C72).
+// kakaoLogoutTimeout bounds the best-effort token logout at Kakao.
 const kakaoLogoutTimeout = 3 * time.Second
 
 // handleLogout is POST logout with mode = service (default), kakao or
-// account. The local session is destroyed first, whatever Kakao does
-// (C72, C73); logging out without a session still lands on the
-// after-logout page (C75).
+// account. The local session and its Kakao tokens are destroyed first, so
+// that a failure at Kakao never leaves the user logged in; logging out
+// without a session still lands on the after-logout page.
 func (k *Kakao) handleLogout(c *gin.Context) {
 	if !k.checkLogoutRequest(c) {
 		return
@@ -80,7 +80,7 @@ func (k *Kakao) handleLogout(c *gin.Context) {
 
 // checkLogoutRequest applies CSRF rules to a logout: the full check with a
 // session; without one there is nothing to protect, so only the
-// cross-origin check applies and the logout stays idempotent (C75).
+// cross-origin check applies and the logout stays idempotent.
 func (k *Kakao) checkLogoutRequest(c *gin.Context) bool {
 	if _, ok := k.sessions.Login(c); ok {
 		return k.checkCSRF(c)
@@ -93,7 +93,7 @@ func (k *Kakao) checkLogoutRequest(c *gin.Context) bool {
 }
 
 // kakaoLogout revokes the user's tokens at Kakao, best effort with a short
-// timeout (C72): the access token if there is one, else the admin key.
+// timeout: the access token if there is one, else the admin key.
 func (k *Kakao) kakaoLogout(ctx context.Context, kakaoID int64, ts *session.TokenSet) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), kakaoLogoutTimeout)
 	defer cancel()
@@ -114,7 +114,7 @@ func (k *Kakao) kakaoLogout(ctx context.Context, kakaoID int64, ts *session.Toke
 // handleLogoutCallback is GET logout/callback, the return from Kakao's
 // account logout. Whatever the state (matching, other, missing,
 // repeated), it lands on the after-logout page and changes nothing but
-// the matching flow's consumption (C74).
+// the matching flow's consumption.
 func (k *Kakao) handleLogoutCallback(c *gin.Context) {
 	if states := c.Request.URL.Query()["state"]; len(states) == 1 && len(states[0]) <= maxState {
 		if f, err := k.sessions.TakeFlow(c, hashState(states[0])); err == nil && f.Purpose != purposeLogout {

@@ -6,7 +6,7 @@ import (
 )
 
 // failLimiter counts failed callbacks per client and refuses a client that
-// failed too often within a window (C27), so that spraying made-up codes
+// failed too often within a window, so that spraying made-up codes
 // or states cannot be used to burn the app's Kakao quota. It is per app
 // instance and bounded in memory.
 type failLimiter struct {

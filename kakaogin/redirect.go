@@ -7,13 +7,14 @@ import (
 	"unicode/utf8"
 )
 
-// maxReturnTo is the longest return-to value accepted (SECURITY.md C68).
+// maxReturnTo is the longest return-to value accepted.
 const maxReturnTo = 2048
 
 // returnToPolicy decides where a browser may be sent after login, consent or
 // logout. A destination is accepted only if it is a same-origin path outside
 // the library's own routes, or an absolute URL whose origin is on an explicit
-// allowlist; anything else becomes the default (C68–C71).
+// allowlist; anything else becomes the default, so that next can neither
+// redirect off-site nor loop through the library's own routes.
 type returnToPolicy struct {
 	base     *url.URL        // the app's own origin (scheme://host[:port])
 	origins  map[string]bool // extra allowed origins, lower-case "scheme://host[:port]"
@@ -52,7 +53,9 @@ func (p returnToPolicy) resolve(raw string) string {
 	return p.fallback
 }
 
-// check applies the rules of C68–C71 and returns the canonical form.
+// check reports whether raw is an acceptable destination (bounded, valid
+// UTF-8, no forbidden characters, a same-origin path or an allowed absolute
+// URL) and returns its canonical form.
 func (p returnToPolicy) check(raw string) (string, bool) {
 	if raw == "" || len(raw) > maxReturnTo || !utf8.ValidString(raw) || hasForbiddenRune(raw) {
 		return "", false
@@ -91,7 +94,7 @@ func (p returnToPolicy) checkPath(raw string) (string, bool) {
 }
 
 // checkAbsolute accepts an absolute URL only when its exact origin is the
-// app's own or on the allowlist (C70).
+// app's own or on the allowlist.
 func (p returnToPolicy) checkAbsolute(raw string) (string, bool) {
 	u, err := url.Parse(raw)
 	if err != nil || u.User != nil || u.Opaque != "" || u.Host == "" {
@@ -114,7 +117,7 @@ func (p returnToPolicy) checkAbsolute(raw string) (string, bool) {
 }
 
 // isSelf reports whether path is inside the library's own routes, where a
-// return-to would loop (C71).
+// return-to would loop.
 func (p returnToPolicy) isSelf(path string) bool {
 	if p.selfPath == "" {
 		return false
@@ -145,7 +148,8 @@ func origin(u *url.URL) string {
 }
 
 // hasForbiddenRune reports a backslash, a control character or white space
-// anywhere in s (C68 rule 2).
+// anywhere in s. Browsers read a backslash as a slash and drop tabs and
+// newlines, which could turn a path into another host.
 func hasForbiddenRune(s string) bool {
 	for _, r := range s {
 		if r == '\\' || r < 0x20 || r == 0x7f || unicode.IsSpace(r) || unicode.IsControl(r) ||

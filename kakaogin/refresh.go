@@ -46,9 +46,11 @@ const (
 // logged-in user. The Auth supplies the session's access token, refreshed
 // first when it is near expiry: per session exactly one refresh call is
 // made however many requests need it at once, also across app instances
-// sharing the session store (C95). A rotated refresh token replaces the
-// stored one; when Kakao sends none the old one is kept. If Kakao refuses
-// the refresh, the session is ended and calls fail with ErrSessionEnded.
+// sharing the session store, because Kakao may rotate the refresh token
+// and a second refresh with the old one would fail. A rotated refresh
+// token replaces the stored one; when Kakao sends none the old one is
+// kept. If Kakao refuses the refresh, the session is ended and calls fail
+// with ErrSessionEnded.
 //
 //	api, auth := kg.Client(c)
 //	me, err := api.Me(ctx, auth, nil)
@@ -148,8 +150,9 @@ func (k *Kakao) refresh(ctx context.Context, c *gin.Context, key string) (*sessi
 		if !refusedGrant(err) {
 			return nil, err // Kakao down or busy: the session stays, try again later
 		}
-		// C96: re-read once; if the stored refresh token is still the one
-		// Kakao refused, end the session — never loop.
+		// Another instance may have rotated the token meanwhile: re-read
+		// once; if the stored refresh token is still the one Kakao
+		// refused, end the session — never loop.
 		again, rerr := k.sessions.ReloadTokens(c)
 		if rerr == nil && again.RefreshToken != cur.RefreshToken {
 			if k.fresh(again) {
@@ -164,8 +167,9 @@ func (k *Kakao) refresh(ctx context.Context, c *gin.Context, key string) (*sessi
 		return nil, ErrNoKakaoTokens
 	}
 	if tok.IDToken != "" {
-		// C97: a refreshed ID token must name the same user; it is not
-		// nonce-checked (issue 4 §5).
+		// A refreshed ID token must name the same user; it is not
+		// nonce-checked, as a refresh has no authorization request and
+		// so no nonce to compare with.
 		if err := k.checkRefreshedIDToken(ctx, tok, l); err != nil {
 			return nil, err
 		}
@@ -205,7 +209,8 @@ func (k *Kakao) endSession(ctx context.Context, c *gin.Context, cause error) {
 	k.event(ctx, "session ended", "reason", "token refresh refused", "err", cause.Error())
 }
 
-// checkRefreshedIDToken verifies an ID token returned by a refresh (C97).
+// checkRefreshedIDToken verifies an ID token returned by a refresh: the
+// usual signature and claim checks, and the same user as the session.
 func (k *Kakao) checkRefreshedIDToken(ctx context.Context, tok *kakaoapi.Token, l *session.Login) error {
 	if k.cfg.DisableOIDC {
 		return nil

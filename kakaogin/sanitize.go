@@ -7,7 +7,8 @@ import (
 	"unicode/utf8"
 )
 
-// Limits on profile values taken from Kakao into the session (C53).
+// Limits on profile values taken from Kakao into the session, which the
+// user controls and the host may show.
 const (
 	maxNicknameRunes = 64
 	maxImageURL      = 1024
@@ -15,7 +16,7 @@ const (
 
 // cleanText makes an untrusted display string safe to store and show:
 // invalid UTF-8 replaced, control and bidirectional-override characters
-// removed, surrounding space trimmed, at most max runes (C53).
+// removed, surrounding space trimmed, at most max runes.
 func cleanText(s string, max int) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	var b strings.Builder

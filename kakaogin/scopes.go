@@ -1,8 +1,8 @@
 package kakaogin
 
-// knownScope reports whether id is a Kakao consent-item ID of the
-// reference's §15. Config.Scopes may name only these (C10), so that a typo
-// fails at startup instead of as KOE205 at every login.
+// knownScope reports whether id is one of Kakao's consent-item (scope) IDs.
+// Config.Scopes may name only these, so that a typo fails at startup
+// instead of as KOE205 at every login.
 func knownScope(id string) bool {
 	switch id {
 	case "profile_nickname", "profile_image", "profile", "account_email", "name", "gender",
@@ -15,7 +15,8 @@ func knownScope(id string) bool {
 }
 
 // scopeParam returns the scope parameter of an authorization request:
-// openid first (C10), then items in order without duplicates.
+// openid first (Kakao issues no ID token without it), then items in order
+// without duplicates.
 func scopeParam(items []string) []string {
 	out := make([]string, 0, len(items)+1)
 	out = append(out, "openid")

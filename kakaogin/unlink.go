@@ -19,7 +19,7 @@ const purposeReauth = "reauth"
 const unlinkTimeout = 5 * time.Second
 
 // handleUnlink is POST unlink: the user disconnects from the app ("delete
-// my account"). Order (C77): Kakao's unlink API first (user token,
+// my account"). Order: Kakao's unlink API first (user token,
 // refreshed if needed, or the admin key when no usable token is left;
 // "already unlinked" counts as done) — if Kakao fails nothing local
 // changes and the user is asked to retry; then every session of the user
@@ -56,7 +56,7 @@ func (k *Kakao) handleUnlink(c *gin.Context) {
 
 // UnlinkAtKakao unlinks the request's user from the app at Kakao, with the
 // user's token, or the admin key when the token is gone. A user who is
-// already unlinked counts as done (C77). It changes nothing locally.
+// already unlinked counts as done. It changes nothing locally.
 func (k *Kakao) UnlinkAtKakao(ctx context.Context, c *gin.Context, kakaoID int64) error {
 	api, auth := k.Client(c)
 	_, err := api.Unlink(ctx, auth)
@@ -75,7 +75,7 @@ func (k *Kakao) UnlinkAtKakao(ctx context.Context, c *gin.Context, kakaoID int64
 }
 
 // requireReauth sends the user through a fresh Kakao login (prompt=login)
-// whose auth_time must be newer than the flow (C48, C76), then back to
+// whose auth_time must be newer than the flow, then back to
 // where the unlink was asked for, to confirm it again.
 func (k *Kakao) requireReauth(c *gin.Context, l *session.Login) {
 	next := k.returnTo.resolve(c.Request.Referer())

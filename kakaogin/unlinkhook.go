@@ -12,7 +12,7 @@ import (
 )
 
 // ReferrerType says why a user left, as Kakao's unlink callback reports it
-// (reference §8.1). It is "" for an unlink the app itself requested.
+// (its referrer_type). It is "" for an unlink the app itself requested.
 type ReferrerType string
 
 // Referrer types of Kakao's unlink callback.
@@ -109,7 +109,8 @@ func (k *Kakao) userLeft(ctx context.Context, kakaoID int64, referrer ReferrerTy
 
 // runUnlinkHook drops the link and calls OnUnlink, returning when they
 // finish or ctx ends, whichever is first: a hook that ignores its context
-// must not hold up the unlink callback's answer (C81). A hook still running
+// must not hold up the unlink callback's answer, which Kakao wants within
+// 3 s. A hook still running
 // after ctx ended goes on in the background; the queued retry calls it
 // again, which is why it must be idempotent.
 func (k *Kakao) runUnlinkHook(ctx context.Context, ev UnlinkEvent) error {
@@ -127,7 +128,7 @@ func (k *Kakao) runUnlinkHook(ctx context.Context, ev UnlinkEvent) error {
 func (k *Kakao) callUnlinkHook(ctx context.Context, ev UnlinkEvent) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("kakaogin: OnUnlink panicked: %v", r) // C104
+			err = fmt.Errorf("kakaogin: OnUnlink panicked: %v", r)
 		}
 	}()
 	if k.cfg.Users != nil {

@@ -16,29 +16,30 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// Kakao's unlink callback (reference §8.1): Kakao tells the app that a user
+// Kakao's unlink callback: Kakao tells the app that a user
 // left it from Kakao's side. Kakao counts anything but a 200 within 3 s as a
 // failure and pauses the callback after failing for long, so the handler
 // does the durable minimum synchronously (every session of the user ends)
-// and leaves a slow host hook to the retry queue (C81).
+// and leaves a slow host hook to the retry queue.
 const (
-	// webhookMaxBody caps a POST body (C80).
+	// webhookMaxBody caps a POST body; the real one is a few short fields.
 	webhookMaxBody = 8 << 10
 	// webhookHookBudget is how long OnUnlink may take within the request
-	// before the event is queued for retry (C81).
+	// before the event is queued for retry.
 	webhookHookBudget = 2 * time.Second
 	// webhookDeadline bounds the whole of the local processing, under
 	// Kakao's 3 s: session revocation plus the hook budget plus queueing.
 	webhookDeadline = 2500 * time.Millisecond
 	// webhookScheme is the Authorization scheme Kakao sends, with its
-	// single separating space (C79).
+	// single separating space.
 	webhookScheme = "KakaoAK "
 	// maxReferrerLen caps referrer_type; documented values are < 32 bytes.
 	maxReferrerLen = 64
 )
 
 // webhookOK is the whole body of every accepted callback, whether or not
-// the user was known here (C86). Kakao ignores it.
+// the user was known here, so that the callback cannot be used to probe
+// which Kakao users have accounts here. Kakao ignores it.
 const webhookOK = "ok\n"
 
 // unlinkCallback is a parsed, authenticated unlink callback.
@@ -48,9 +49,9 @@ type unlinkCallback struct {
 }
 
 // handleUnlinkCallback is GET,POST unlink/callback, Kakao's unlink webhook.
-// It is authenticated by the admin key, not by a session or CSRF (C84),
-// answers 200 for known and unknown users and for repeats alike (C82, C86),
-// and never redirects or sets a cookie.
+// It is authenticated by the admin key, not by a session or CSRF, answers
+// 200 for known and unknown users and for repeats alike, and never
+// redirects (Kakao counts a redirect as a failure) or sets a cookie.
 func (k *Kakao) handleUnlinkCallback(c *gin.Context) {
 	ctx := c.Request.Context()
 	if !k.webhookAuthorized(c.Request.Header) {
@@ -81,7 +82,7 @@ func (k *Kakao) handleUnlinkCallback(c *gin.Context) {
 	defer cancel()
 	if err := k.userLeft(lctx, cb.KakaoID, cb.Referrer, webhookHookBudget); err != nil {
 		// Sessions could not be ended or the event not queued: tell Kakao
-		// it failed, so that it may send it again (C81, R20).
+		// it failed, so that it may send it again.
 		k.webhookReject(c, newError(http.StatusInternalServerError, CodeSessionUnavailable, err))
 		return
 	}
@@ -92,7 +93,7 @@ func (k *Kakao) handleUnlinkCallback(c *gin.Context) {
 // webhookAuthorized reports whether h carries exactly one Authorization
 // header of exactly "KakaoAK <admin key>": the scheme spelt so, one space,
 // then the key, compared in constant time through SHA-256 digests (so
-// that neither the key's length nor its prefix leaks) (C79). Nothing is
+// that neither the key's length nor its prefix leaks). Nothing is
 // trimmed. net/http itself drops whitespace around a header value (it is
 // not part of the value in HTTP); whitespace anywhere else fails.
 func (k *Kakao) webhookAuthorized(h http.Header) bool {
@@ -109,7 +110,7 @@ func (k *Kakao) webhookAuthorized(h http.Header) bool {
 var webhookFields = [...]string{"app_id", "user_id", "referrer_type", "group_user_token"}
 
 // readWebhookParams returns the callback's parameters from exactly one
-// source: the query for GET, the form body for POST (C80). A POST whose
+// source: the query for GET, the form body for POST. A POST whose
 // query names a callback field differently from its body is refused rather
 // than merged.
 func readWebhookParams(c *gin.Context) (url.Values, *Error) {
@@ -150,7 +151,7 @@ func readWebhookParams(c *gin.Context) (url.Values, *Error) {
 	return form, nil
 }
 
-// parseUnlinkCallback checks the callback's parameters (C80): app_id once
+// parseUnlinkCallback checks the callback's parameters: app_id once
 // and equal to appID (another app's callback is unauthorized), user_id once
 // and a canonical Kakao user ID, referrer_type once (an undocumented value
 // is passed on as received). group_user_token is ignored. Error causes
@@ -200,8 +201,8 @@ func validReferrer(s string) bool {
 
 // webhookReject answers a refused or failed callback with a small JSON
 // error (never HTML, a redirect or the host's error page) and logs it as a
-// security event. Causes carry no parameter values and never the admin key
-// (C85).
+// security event. Causes carry no parameter values and never the admin
+// key.
 func (k *Kakao) webhookReject(c *gin.Context, e *Error) {
 	ctx := c.Request.Context()
 	k.errors.logError(ctx, c.Request, e)

@@ -15,8 +15,8 @@ import (
 type Config struct {
 	// CookieName is the session cookie's name. The default is
 	// "__Host-kakaologin", or "kakaologin" when InsecureCookies is set.
-	// With secure cookies the name must start with "__Host-" (SECURITY
-	// C54), so browsers refuse the cookie from any other origin.
+	// With secure cookies the name must start with "__Host-", so browsers
+	// refuse the cookie from any other origin.
 	CookieName string
 
 	// InsecureCookies drops the Secure attribute and the __Host- prefix, for
@@ -27,12 +27,12 @@ type Config struct {
 	InsecureCookies bool
 
 	// IdleTimeout ends a session after this long without a request.
-	// The default is 30 minutes (SECURITY C57).
+	// The default is 30 minutes.
 	IdleTimeout time.Duration
 
 	// Lifetime ends a session this long after login (or after creation for
 	// a session that never logged in), however active it is. The default is
-	// 12 hours (SECURITY C57).
+	// 12 hours.
 	Lifetime time.Duration
 
 	// TouchInterval is how often a read-only request may write the session

@@ -45,8 +45,9 @@ func (m *Manager) Tokens(c *gin.Context) (*TokenSet, error) {
 
 // ReloadTokens reads the request's session again from the store and
 // returns its Kakao tokens, for a caller that waited while another request
-// or app instance may have refreshed them (SECURITY C95, C96). A session
-// ended meanwhile gives ErrNotLoggedIn.
+// or app instance may have refreshed them: Kakao may rotate the refresh
+// token on a refresh and then rejects the old one. A session ended
+// meanwhile gives ErrNotLoggedIn.
 func (m *Manager) ReloadTokens(c *gin.Context) (*TokenSet, error) {
 	st := m.state(c)
 	if st == nil {
@@ -66,7 +67,8 @@ func (m *Manager) ReloadTokens(c *gin.Context) (*TokenSet, error) {
 
 // SetTokens replaces the Kakao tokens of the request's logged-in session
 // (after a refresh) and saves the session before returning, in one
-// compare-and-swap (SECURITY C95). ts nil removes the tokens.
+// compare-and-swap, so a concurrent change to the session is never
+// overwritten. ts nil removes the tokens.
 func (m *Manager) SetTokens(c *gin.Context, ts *TokenSet) error {
 	st := m.state(c)
 	if st == nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// Flow limits (SECURITY C14, C16).
+// Flow limits.
 const (
 	// MaxFlows is how many unfinished login flows a session keeps; adding
 	// one more evicts the oldest, so parallel tabs work but stay bounded.
@@ -18,8 +18,9 @@ const (
 	FlowLifetime = 10 * time.Minute
 )
 
-// Flow is the server-side record of one OAuth authorization request
-// (SECURITY C13), kept in the browser's session until its callback.
+// Flow is the server-side record of one OAuth authorization request, kept
+// in the browser's session until its callback, so that the state parameter
+// carries nothing but a random value.
 type Flow struct {
 	// StateHash identifies the flow: a hash of the state parameter (the
 	// state itself never needs to be stored). Required.
@@ -32,8 +33,8 @@ type Flow struct {
 	Verifier string
 	// Nonce is the OpenID Connect nonce.
 	Nonce string
-	// UserID binds a link or consent flow to the host user who started it
-	// (SECURITY C90), "" for a plain login.
+	// UserID binds a link or consent flow to the host user who started it,
+	// so no one else's browser can finish it; "" for a plain login.
 	UserID string
 	// CreatedAt is when the flow started; zero means now.
 	CreatedAt time.Time
@@ -41,7 +42,7 @@ type Flow struct {
 
 // AddFlow stores f in the request's session (creating the session if
 // needed) and saves it before returning, so a store failure is reported
-// before the user is sent to Kakao (SECURITY R9). Expired flows and a flow
+// before the user is sent to Kakao. Expired flows and a flow
 // with the same StateHash are dropped; beyond MaxFlows the oldest is
 // evicted. Concurrent AddFlow calls on one session (parallel tabs) all
 // keep their flow.
@@ -76,10 +77,10 @@ func (m *Manager) AddFlow(c *gin.Context, f Flow) error {
 }
 
 // TakeFlow removes the flow with stateHash from the request's session and
-// returns it (SECURITY C17, C18). Removal is one compare-and-swap: of
-// concurrent callbacks with the same state exactly one gets the flow, the
-// others ErrFlowNotFound. An expired flow is removed and reported as
-// ErrFlowExpired (C14).
+// returns it. Removal is one compare-and-swap: of concurrent callbacks with
+// the same state exactly one gets the flow, the others ErrFlowNotFound, so
+// a code is never exchanged twice. An expired flow is removed and reported
+// as ErrFlowExpired.
 func (m *Manager) TakeFlow(c *gin.Context, stateHash string) (Flow, error) {
 	st := m.state(c)
 	if st == nil {

@@ -58,12 +58,12 @@ func (st *reqState) currentLogin() *Login {
 
 // LogIn makes the request's session logged in as l, with the Kakao tokens
 // ts (nil for none). It renews the session token (the old one is deleted
-// and can never be saved again: SECURITY C56, C26), starts a new absolute
-// lifetime, replaces the CSRF secret, keeps pending flows and extra data,
-// indexes the session under the Kakao user and the host user for
-// RevokeKakaoUser/RevokeHostUser, and saves it before returning. On error
-// the session is either unchanged or ended, never half-written (R11).
-// It must be called before the response starts.
+// and can never be saved again, so a token planted in the browser before
+// login is worthless), starts a new absolute lifetime, replaces the CSRF
+// secret, keeps pending flows and extra data, indexes the session under
+// the Kakao user and the host user for RevokeKakaoUser/RevokeHostUser, and
+// saves it before returning. On error the session is either unchanged or
+// ended, never half-written. It must be called before the response starts.
 func (m *Manager) LogIn(c *gin.Context, l *Login, ts *TokenSet) error {
 	st := m.state(c)
 	if st == nil {
@@ -96,12 +96,13 @@ func (m *Manager) LogIn(c *gin.Context, l *Login, ts *TokenSet) error {
 	})
 }
 
-// RenewToken gives the request's session a new token, keeping its data
-// (SECURITY C56: call it on every privilege change, such as additional
-// consent). The old token is deleted and stays dead. A request without a
-// session is left as is; a session ended meanwhile by another request,
-// including by a RevokeUser running at the same moment, stays ended
-// (ErrNotLoggedIn). It must be called before the response starts.
+// RenewToken gives the request's session a new token, keeping its data.
+// Call it on every privilege change, such as additional consent, so a
+// token known before the change is worthless after it. The old token is
+// deleted and stays dead. A request without a session is left as is; a
+// session ended meanwhile by another request, including by a RevokeUser
+// running at the same moment, stays ended (ErrNotLoggedIn). It must be
+// called before the response starts.
 func (m *Manager) RenewToken(c *gin.Context) error {
 	st := m.state(c)
 	if st == nil {
@@ -163,7 +164,7 @@ func (st *reqState) renew(ctx context.Context, o op) error {
 	// scs makes the new token; the old one is deleted below, only after
 	// the new one is indexed and saved, so that a RevokeUser running
 	// meanwhile either finds the new token in the index or has revoked the
-	// old one, which the check below notices (R18). From here on, failing
+	// old one, which the check below notices. From here on, failing
 	// ends the session.
 	sctx := st.scsCtx()
 	if err := m.scs.RenewToken(context.WithValue(sctx, keepOldToken{}, true)); err != nil {
@@ -249,8 +250,8 @@ func (m *Manager) unindex(ctx context.Context, l *Login, hash string) {
 
 // LogOut ends the request's session: it is deleted in the store and
 // revoked, so no request that loaded it earlier can save it again
-// (SECURITY C58, C60, R18), removed from the user index, and its cookie is
-// cleared. Logging out without a session is not an error (C75).
+// (even one that is still running), removed from the user index, and its
+// cookie is cleared. Logging out without a session is not an error.
 func (m *Manager) LogOut(c *gin.Context) error {
 	st := m.state(c)
 	if st == nil {

@@ -112,8 +112,8 @@ func (m *Manager) storeExpiry(deadline int64, now time.Time) time.Time {
 }
 
 // hashToken is what the store sees instead of a session token: the
-// base64url SHA-256 of the token (SECURITY C63). A stolen store dump does
-// not give usable cookies.
+// base64url SHA-256 of the token. A stolen store dump does not give usable
+// cookies.
 func hashToken(tok string) string {
 	var buf [64]byte
 	var sum [32]byte
@@ -128,9 +128,10 @@ func hashToken(tok string) string {
 	return string(out[:])
 }
 
-// validToken is the cheap format check done before any store lookup
-// (SECURITY C55): exactly the 43 base64url characters of 32 random bytes,
-// canonical (the unused low bits of the last character are zero).
+// validToken is the cheap format check done before any store lookup, so a
+// forged or oversized cookie costs no store call: exactly the 43 base64url
+// characters of 32 random bytes, canonical (the unused low bits of the last
+// character are zero).
 func validToken(s string) bool {
 	if len(s) != 43 {
 		return false

@@ -19,14 +19,15 @@ import (
 // and Gin handlers write through c.Writer, not the http.ResponseWriter
 // LoadAndSave wraps.)
 //
-// A malformed cookie is treated as no cookie, without a store lookup
-// (SECURITY C55). When the store cannot be reached the request is answered
-// by Config.ErrorHandler (503) instead of the handler's response, and no
-// session cookie is sent (R8–R15). A read-only request writes to the store
-// only to move the idle deadline, at most once per Config.TouchInterval.
+// A malformed cookie is treated as no cookie, without a store lookup, so
+// forged or oversized cookies are never adopted and cost nothing. When the
+// store cannot be reached the request is answered by Config.ErrorHandler
+// (503) instead of the handler's response, and no session cookie is sent.
+// A read-only request writes to the store only to move the idle deadline,
+// at most once per Config.TouchInterval.
 //
 // Install gin.Recovery before it (gin.Default does): a handler that panics
-// then leaves no session change and no cookie behind (C104, R28).
+// then leaves no session change and no cookie behind.
 func (m *Manager) Middleware() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		st := &reqState{ResponseWriter: c.Writer, m: m, c: c, base: c.Request.Context()}
@@ -101,10 +102,10 @@ func (st *reqState) writeCookie() {
 		return
 	}
 	h["Set-Cookie"] = append(h["Set-Cookie"], v)
-	h.Set("Cache-Control", "no-store") // SECURITY C64
+	h.Set("Cache-Control", "no-store") // no cache may keep or replay a session cookie
 }
 
-// cookie renders the session cookie (SECURITY C54): HttpOnly,
+// cookie renders the session cookie: HttpOnly,
 // SameSite=Lax, Path=/, no Domain, Secure with a __Host- name unless
 // InsecureCookies; a session cookie unless Persist. token "" clears it.
 func (m *Manager) cookie(token string, deadline int64) string {

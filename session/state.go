@@ -154,7 +154,7 @@ func (st *reqState) current() *draft {
 // times; so concurrent changes never overwrite each other. When the
 // session was ended meanwhile (revoked, deleted), the changes are applied
 // to a new, empty session with a new token instead: an ended session is
-// never brought back (SECURITY C60, R18).
+// never brought back, so a slow request cannot undo a logout.
 func (st *reqState) commit(ctx context.Context, o op) error {
 	m := st.m
 	ops := st.ops

@@ -19,19 +19,21 @@
 //   - revocations: DeleteCtx and RevokeUser leave a tombstone that makes
 //     a later CommitCtx or CompareAndSwap fail with ErrRevoked, for at
 //     least RevocationTTL, so a request that loaded a session before a
-//     logout cannot save it back (SECURITY.md C60, R18).
+//     logout cannot save it back.
 //   - a per-user index of session tokens (AddUserSession, UserSessions,
 //     RevokeUser), so that logout-everywhere, unlink and Kakao's unlink
 //     callback end all of one user's sessions at a cost proportional to
-//     that user's sessions (C61, C83).
+//     that user's sessions.
 //   - locks with ttl and fencing value (TryLock, Unlock) and an atomic
 //     CompareAndSwap, for the single-flight token refresh across
-//     instances (C95, R16); and a LinkStore tying each Kakao ID to at most
-//     one host user and back (C87).
+//     instances (Kakao may rotate the refresh token, so two instances
+//     refreshing at once would lose one); and a LinkStore tying each Kakao
+//     ID to at most one host user and back.
 //
-// Every method takes a context and honours its cancellation and deadline
-// (R15). Errors caused by a backend that does not answer match
-// ErrUnavailable, which the session middleware turns into a 503 (R8–R12);
+// Every method takes a context and honours its cancellation and deadline,
+// so a slow or hung backend cannot hold a request. Errors caused by a
+// backend that does not answer match ErrUnavailable, which the session
+// middleware turns into a 503;
 // ErrRevoked, ErrNotFound and ErrLinkConflict are the answers callers
 // branch on. The package store/storetest holds the conformance suite that
 // every backend passes, and Faulty, a wrapper that injects failures.
@@ -43,7 +45,7 @@
 // themselves in a global table.
 //
 //	memory:                               memory.Backend: in-process, for tests and development;
-//	                                      lost on restart (R27); ?cleanup_interval=DURATION
+//	                                      lost on restart; ?cleanup_interval=DURATION
 //	sqlite:path/to/file.db                sqlite.Backend: one SQLite file, pure Go, for a single host
 //	redis://[:password@]host:6379/0       redis.Backend: Redis (rediss:// for TLS), also Sentinel and Cluster
 //	postgres://user:password@host/db      postgres.Backend: PostgreSQL (postgresql:// too), ?schema=NAME

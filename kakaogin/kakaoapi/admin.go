@@ -19,7 +19,7 @@ const (
 	Descending Order = "desc"
 )
 
-// UserIDsOptions are the optional parameters of UserIDs (§13.1).
+// UserIDsOptions are the optional parameters of UserIDs.
 type UserIDsOptions struct {
 	Limit  int   // 1–100; Kakao's default 100 when 0
 	FromID int64 // start from this ID (inclusive) when not 0
@@ -55,7 +55,7 @@ func pageOptions(raw string) (UserIDsOptions, bool) {
 	return UserIDsOptions{Limit: limit, FromID: from, Order: Order(q.Get("order"))}, true
 }
 
-// UserIDs lists the IDs of the app's users (/v1/user/ids, §13.1) with the
+// UserIDs lists the IDs of the app's users (/v1/user/ids) with the
 // admin key. opts may be nil. Kakao allows 100 calls per minute; more give
 // ErrRateLimited.
 func (c *Client) UserIDs(ctx context.Context, adminKey string, opts *UserIDsOptions) (*UserIDPage, error) {
@@ -81,7 +81,7 @@ func (c *Client) UserIDs(ctx context.Context, adminKey string, opts *UserIDsOpti
 	return &p, nil
 }
 
-// Users returns several users at once (/v2/app/users, §13.2) with the admin
+// Users returns several users at once (/v2/app/users) with the admin
 // key: at most 100 IDs, or 20 when propertyKeys are given. Without
 // propertyKeys only id, connected_at and synched_at are returned; keys may
 // name exact fields ("kakao_account.email", "has_signed_up") or parents

@@ -102,7 +102,7 @@ func (a Auth) apply(ctx context.Context, params url.Values, userOnly bool) (stri
 	return "", errors.New("no credentials (empty access token or zero Auth)")
 }
 
-// adminAuth is the Authorization header for admin-only APIs (§13).
+// adminAuth is the Authorization header for admin-only APIs.
 func adminAuth(adminKey string) (string, error) {
 	if adminKey == "" {
 		return "", errors.New("empty admin key")

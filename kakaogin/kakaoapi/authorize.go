@@ -7,7 +7,7 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// Prompt is a value of the authorize request's prompt parameter (§1.1).
+// Prompt is a value of the authorize request's prompt parameter.
 type Prompt string
 
 // Prompt values Kakao documents.
@@ -18,11 +18,11 @@ const (
 	PromptSelectAccount Prompt = "select_account" // Kakao Account easy login (account picker)
 )
 
-// AuthRequest holds the per-login parameters of an authorize URL (§1.1).
+// AuthRequest holds the per-login parameters of an authorize URL.
 // client_id, redirect_uri and response_type=code come from the Client.
 type AuthRequest struct {
 	// State is echoed back to the redirect URI; use a fresh random value
-	// per login attempt (C11).
+	// per login attempt, so that no one can forge or replay a callback.
 	State string
 	// Nonce is copied into the ID token's nonce claim.
 	Nonce string
@@ -46,7 +46,7 @@ type AuthRequest struct {
 }
 
 // AuthCodeURL returns the URL of Kakao's authorize page for r, to which the
-// browser is redirected to log in or give consent (§1).
+// browser is redirected to log in or give consent.
 func (c *Client) AuthCodeURL(r AuthRequest) string {
 	v := url.Values{
 		"client_id":     {c.clientID},
@@ -77,7 +77,7 @@ func (c *Client) AuthCodeURL(r AuthRequest) string {
 
 // AccountLogoutURL returns the URL that logs the browser out of its Kakao
 // Account and then redirects to logoutRedirectURL (registered in the
-// console as a logout redirect URI) with state (§6.2). It does not revoke
+// console as a logout redirect URI) with state. It does not revoke
 // the service's tokens; call Logout for that.
 func (c *Client) AccountLogoutURL(logoutRedirectURL, state string) string {
 	v := url.Values{
@@ -95,10 +95,10 @@ func setIf(v url.Values, key, value string) {
 }
 
 // AuthorizeErrorCode is the error parameter Kakao adds to the redirect URI
-// when authorization fails (§1.3).
+// when authorization fails.
 type AuthorizeErrorCode string
 
-// Authorize error codes (§1.3). AuthorizeInvalid stands for an error
+// Authorize error codes. AuthorizeInvalid stands for an error
 // parameter that is repeated or not a plain identifier.
 const (
 	AccessDenied        AuthorizeErrorCode = "access_denied"        // user cancelled, or under-14 block
@@ -117,7 +117,7 @@ type AuthorizeError struct {
 	Code AuthorizeErrorCode
 	// Description is error_description, untrusted and at most 256 bytes of
 	// valid UTF-8. Branch on Code, never on Description, and never show it
-	// unescaped (C24).
+	// unescaped: anyone can put a script in the callback URL.
 	Description string
 }
 

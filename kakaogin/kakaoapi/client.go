@@ -22,7 +22,8 @@ type Config struct {
 	// ClientID is the app's REST API key. Required.
 	ClientID string
 	// ClientSecret is the client secret of the REST API key. It is sent
-	// only in the token request body (C29). Empty means the app switched
+	// only in the token request body, never in a URL or a Basic
+	// Authorization header. Empty means the app switched
 	// the client-secret check off.
 	ClientSecret string
 	// RedirectURL is the registered redirect URI of the login callback,
@@ -90,7 +91,8 @@ func New(cfg Config) (*Client, error) {
 
 // HTTPClient returns the client c makes its calls with: redirects refused,
 // bodies capped, timeouts set. Hand it to go-oidc (oidc.ClientContext) and
-// x/oauth2 so their calls to Kakao follow the same rules (C4–C6).
+// x/oauth2 so their calls to Kakao follow the same rules; by default both
+// use http.DefaultClient, which has no timeout.
 func (c *Client) HTTPClient() *http.Client { return c.hc }
 
 // baseURL validates an absolute http(s) base URL and trims a trailing slash.
@@ -115,7 +117,8 @@ type response struct {
 
 func (r *response) ok() bool { return r.status >= 200 && r.status < 300 }
 
-// send makes exactly one request (never retried, C30): params go in the query
+// send makes exactly one request (never retried: an authorization code is
+// single-use, so a retried exchange fails misleadingly): params go in the query
 // for GET and in a form body otherwise. Errors carry no URL and no secret.
 func (c *Client) send(ctx context.Context, method, rawURL, authz string, params url.Values, limit int64) (*response, error) {
 	var body io.Reader

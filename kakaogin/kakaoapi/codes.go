@@ -1,12 +1,12 @@
 package kakaoapi
 
 // KOE is a Kakao authorization-server error code, as found in the
-// error_code field of a kauth error body (§2.6) or on Kakao's own error page
-// (§1.4), for example "KOE320".
+// error_code field of a kauth error body or on Kakao's own error page, for
+// example "KOE320".
 type KOE string
 
-// KOE codes documented for the authorize page (§1.4) and the token and
-// tokeninfo endpoints (§2.6, §3.5).
+// KOE codes documented for the authorize page and the token and tokeninfo
+// endpoints.
 const (
 	KOE001 KOE = "KOE001" // malformed request or bad parameters
 	KOE002 KOE = "KOE002" // request sent to a wrong URL
@@ -99,10 +99,10 @@ func (k KOE) Hint() string {
 }
 
 // Code is a Kakao API-server (kapi) error code, the negative integer in the
-// code field of a kapi error body (§14.3).
+// code field of a kapi error body.
 type Code int
 
-// Kakao API-server error codes (§14.3).
+// Kakao API-server error codes.
 const (
 	CodeInternal               Code = -1    // internal error; retry
 	CodeBadParameter           Code = -2    // missing or invalid parameter

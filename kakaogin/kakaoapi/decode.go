@@ -95,7 +95,8 @@ func retryAfter(h http.Header) time.Duration {
 	return 0
 }
 
-// jsonList encodes a list parameter as a JSON array string (§0.4).
+// jsonList encodes a list parameter as a JSON array string, the form Kakao
+// expects for property_keys, scopes and target_ids.
 func jsonList[T any](v []T) string {
 	b, _ := json.Marshal(v)
 	return string(b)

@@ -64,12 +64,12 @@ var (
 	// (not JSON, wrong field types, missing required fields). Also matches
 	// ErrUnavailable.
 	ErrMalformedResponse = errors.New("kakaoapi: malformed response")
-	// ErrResponseTooLarge: a response body exceeded its size cap (C6).
+	// ErrResponseTooLarge: a response body exceeded its size cap.
 	// Also matches ErrUnavailable.
 	ErrResponseTooLarge = errors.New("kakaoapi: response body too large")
 )
 
-// APIError is an error answer of the API server (kapi.kakao.com, §14.2).
+// APIError is an error answer of the API server (kapi.kakao.com).
 // A non-2xx response whose body is not a Kakao error body gives an APIError
 // with Code 0 and only HTTPStatus set.
 type APIError struct {
@@ -105,8 +105,8 @@ func (e *APIError) Is(target error) bool {
 	case ErrAlreadyRegistered:
 		return e.Code == CodeAlreadyRegistered
 	case ErrNotRevocable:
-		// Documented only for consent items (§9.2); a -3 elsewhere means
-		// "feature not enabled" (§14.3), e.g. service terms on an app
+		// Documented only for consent items; a -3 elsewhere means
+		// "feature not enabled", e.g. service terms on an app
 		// without Kakao Sync.
 		return e.Code == CodeNotAllowed && e.Path == "/v2/user/revoke/scopes"
 	case ErrBadParameter:
@@ -128,7 +128,7 @@ func (e *APIError) Is(target error) bool {
 }
 
 // AuthError is an error answer of the authorization server
-// (kauth.kakao.com, §2.6, §14.1). A non-2xx response whose body is not a
+// (kauth.kakao.com). A non-2xx response whose body is not a
 // kauth error body gives an AuthError with only HTTPStatus set.
 type AuthError struct {
 	// Code is the OAuth error, e.g. "invalid_grant"; empty if absent.
@@ -221,7 +221,8 @@ func malformed(format string, args ...any) error {
 }
 
 // unexpectedStatus reports whether a status without a Kakao error body means
-// "Kakao is unavailable": a server error or a redirect (never followed, C5).
+// "Kakao is unavailable": a server error or a redirect (never followed, so
+// a back-channel call cannot send a secret to another host).
 func unexpectedStatus(status int) bool {
 	return status >= 500 || (status >= 300 && status < 400)
 }

@@ -11,8 +11,9 @@ import (
 	"time"
 )
 
-// Response size caps (C6). A longer body fails with ErrResponseTooLarge
-// instead of being read into memory.
+// Response size caps. A longer body fails with ErrResponseTooLarge
+// instead of being read into memory, so a hostile or broken server cannot
+// exhaust it.
 const (
 	// MaxTokenResponse caps token-endpoint and discovery responses.
 	MaxTokenResponse = 64 << 10
@@ -20,7 +21,8 @@ const (
 	MaxResponse = 256 << 10
 )
 
-// Timeouts of the client returned by NewHTTPClient (C4).
+// Timeouts of the client returned by NewHTTPClient, so a slow Kakao cannot
+// hold a request (and its goroutine) forever.
 const (
 	DialTimeout           = 2 * time.Second // TCP connect
 	TLSHandshakeTimeout   = 2 * time.Second
@@ -31,9 +33,9 @@ const (
 // NewHTTPClient returns the HTTP client the package uses by default, suited
 // to back-channel calls to Kakao: connect and TLS-handshake timeouts of 2 s,
 // a response-header timeout and an overall timeout of 5 s, redirects never
-// followed (C5: a 3xx comes back as the response, so a 307 from the token
+// followed (a 3xx comes back as the response, so a 307 from the token
 // endpoint cannot re-send the client secret elsewhere), and response bodies
-// capped by NewLimitedTransport (C6). It is also suitable for go-oidc and
+// capped by NewLimitedTransport. It is also suitable for go-oidc and
 // x/oauth2 calls to Kakao.
 func NewHTTPClient() *http.Client {
 	t := &http.Transport{
@@ -72,7 +74,7 @@ func adoptHTTPClient(hc *http.Client) *http.Client {
 func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // NewLimitedTransport wraps base (nil means http.DefaultTransport) so that
-// every response body is capped (C6): a response announcing a longer
+// every response body is capped: a response announcing a longer
 // Content-Length fails at once, and reading past the cap fails with
 // ErrResponseTooLarge. Token and discovery responses are capped at
 // MaxTokenResponse, everything else at MaxResponse. Use it for clients handed

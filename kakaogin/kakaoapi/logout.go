@@ -5,7 +5,7 @@ import (
 	"net/http"
 )
 
-// Logout revokes tokens (/v1/user/logout, §6.1) and returns the user ID.
+// Logout revokes tokens (/v1/user/logout) and returns the user ID.
 // With Bearer it revokes that access token; with Admin it revokes all of the
 // user's tokens for the app. The browser's Kakao Account session is not
 // touched; see AccountLogoutURL. Errors: ErrInvalidToken, ErrNotLinked.

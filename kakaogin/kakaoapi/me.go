@@ -8,7 +8,7 @@ import (
 
 // MeOptions are the optional parameters of Me.
 type MeOptions struct {
-	// PropertyKeys restricts the answer, e.g. "kakao_account.email" (§5.1);
+	// PropertyKeys restricts the answer, e.g. "kakao_account.email";
 	// sent as a JSON array string. Empty means everything consented.
 	PropertyKeys []string
 	// SecureResource asks for HTTPS image URLs (secure_resource=true).
@@ -18,7 +18,7 @@ type MeOptions struct {
 	Post bool
 }
 
-// Me returns the user's information (/v2/user/me, §5), authenticated by the
+// Me returns the user's information (/v2/user/me), authenticated by the
 // user's access token or by Admin(adminKey, userID). Fields the user has not
 // consented to are absent and their *NeedsAgreement flag is true. opts may
 // be nil. Errors: ErrInvalidToken, ErrNotLinked, ErrUnknownProperty.

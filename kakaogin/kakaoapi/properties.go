@@ -7,8 +7,8 @@ import (
 	"net/url"
 )
 
-// UpdateProfile stores custom user properties (/v1/user/update_profile,
-// §11) and returns the user ID. Keys must be defined in the console first;
+// UpdateProfile stores custom user properties (/v1/user/update_profile)
+// and returns the user ID. Keys must be defined in the console first;
 // values are strings. They appear in User.Properties and are deleted on
 // unlink. auth must be a user token. Errors: ErrUnknownProperty,
 // ErrInvalidToken.

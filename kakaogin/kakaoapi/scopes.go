@@ -10,13 +10,13 @@ import (
 // ScopeType is the kind of a consent item.
 type ScopeType string
 
-// Scope types (§9.1).
+// Scope types.
 const (
 	ScopePrivacy ScopeType = "PRIVACY" // personal-information item
 	ScopeService ScopeType = "SERVICE" // feature or permission item
 )
 
-// Scope is the consent state of one consent item (§9.1).
+// Scope is the consent state of one consent item.
 type Scope struct {
 	ID          string    `json:"id"`
 	DisplayName string    `json:"display_name"`
@@ -36,7 +36,7 @@ type ScopeInfo struct {
 	Scopes []Scope `json:"scopes"`
 }
 
-// Scopes returns the user's consent details (/v2/user/scopes, §9.1),
+// Scopes returns the user's consent details (/v2/user/scopes),
 // restricted to the given scope IDs when any are given.
 func (c *Client) Scopes(ctx context.Context, auth Auth, scopes ...string) (*ScopeInfo, error) {
 	params := url.Values{}
@@ -47,7 +47,7 @@ func (c *Client) Scopes(ctx context.Context, auth Auth, scopes ...string) (*Scop
 }
 
 // RevokeScopes withdraws the user's consent to the given revocable scope IDs
-// (/v2/user/revoke/scopes, §9.2) and returns the new consent details. Errors:
+// (/v2/user/revoke/scopes) and returns the new consent details. Errors:
 // ErrNotRevocable (a required item), ErrBadParameter (unknown scope ID).
 func (c *Client) RevokeScopes(ctx context.Context, auth Auth, scopes ...string) (*ScopeInfo, error) {
 	if len(scopes) == 0 {

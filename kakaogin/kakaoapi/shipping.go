@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// ShippingOptions are the optional parameters of ShippingAddresses (§12).
+// ShippingOptions are the optional parameters of ShippingAddresses.
 type ShippingOptions struct {
 	// AddressID returns only this address when not 0.
 	AddressID int64
@@ -31,7 +31,7 @@ type ShippingInfo struct {
 	NeedsAgreement *bool `json:"shipping_addresses_needs_agreement,omitempty"`
 }
 
-// ShippingAddress is one shipping address (§12).
+// ShippingAddress is one shipping address.
 type ShippingAddress struct {
 	ID                   int64     `json:"id"`
 	Name                 string    `json:"name,omitempty"` // label, e.g. "회사"
@@ -63,7 +63,7 @@ func (a *ShippingAddress) UnmarshalJSON(b []byte) error {
 }
 
 // ShippingAddresses returns the user's shipping addresses
-// (/v1/user/shipping_address, §12); needs the shipping_address consent item.
+// (/v1/user/shipping_address); needs the shipping_address consent item.
 // opts may be nil.
 func (c *Client) ShippingAddresses(ctx context.Context, auth Auth, opts *ShippingOptions) (*ShippingInfo, error) {
 	e := endpoint{op: "shipping addresses", method: http.MethodGet, path: "/v1/user/shipping_address"}

@@ -8,7 +8,7 @@ import (
 )
 
 // Signup links a pre-registered user to the app, for apps with auto-link
-// switched off (/v1/user/signup, §16.2), optionally storing custom
+// switched off (/v1/user/signup), optionally storing custom
 // properties at the same time (nil for none), and returns the user ID. auth
 // must be a user token. Errors: ErrAlreadyRegistered, ErrUnknownProperty,
 // ErrInvalidToken.

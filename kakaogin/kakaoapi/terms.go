@@ -12,7 +12,7 @@ import (
 // TermsResult selects which service terms ServiceTerms lists.
 type TermsResult string
 
-// TermsResult values (§10.1).
+// TermsResult values.
 const (
 	AgreedServiceTerms TermsResult = "agreed_service_terms" // terms the user agreed to (Kakao's default)
 	AppServiceTerms    TermsResult = "app_service_terms"    // all terms enabled for the app
@@ -24,7 +24,7 @@ type ServiceTermsOptions struct {
 	Tags   []string    // restrict to these tags (sent comma-separated)
 }
 
-// ServiceTerm is the state of one Kakao Sync service term (§10).
+// ServiceTerm is the state of one Kakao Sync service term.
 type ServiceTerm struct {
 	Tag       string     `json:"tag"`
 	Required  bool       `json:"required"`
@@ -44,7 +44,7 @@ type ServiceTermsInfo struct {
 }
 
 // ServiceTerms returns the user's service-terms state (/v2/user/service_terms,
-// §10.1, Kakao Sync apps only). opts may be nil. An unknown tag gives
+// Kakao Sync apps only). opts may be nil. An unknown tag gives
 // ErrBadParameter.
 func (c *Client) ServiceTerms(ctx context.Context, auth Auth, opts *ServiceTermsOptions) (*ServiceTermsInfo, error) {
 	params := url.Values{}
@@ -56,7 +56,7 @@ func (c *Client) ServiceTerms(ctx context.Context, auth Auth, opts *ServiceTerms
 }
 
 // RevokeServiceTerms withdraws the user's agreement to the given revocable
-// terms (/v2/user/revoke/service_terms, §10.2). Terms that could not be
+// terms (/v2/user/revoke/service_terms). Terms that could not be
 // revoked are left out of RevokedServiceTerms; an unknown tag gives
 // ErrBadParameter.
 func (c *Client) RevokeServiceTerms(ctx context.Context, auth Auth, tags ...string) (*ServiceTermsInfo, error) {
@@ -65,7 +65,7 @@ func (c *Client) RevokeServiceTerms(ctx context.Context, auth Auth, tags ...stri
 
 // UpgradeServiceTerms records that the user agreed to the given terms, after
 // the service collected the agreement itself
-// (/v2/user/upgrade/service_terms, §10.3). Tags already agreed or invalid
+// (/v2/user/upgrade/service_terms). Tags already agreed or invalid
 // are left out of AgreedServiceTerms.
 func (c *Client) UpgradeServiceTerms(ctx context.Context, auth Auth, tags ...string) (*ServiceTermsInfo, error) {
 	return c.termsTags(ctx, endpoint{op: "agree service terms", method: http.MethodPost, path: "/v2/user/upgrade/service_terms"}, auth, tags)

@@ -17,13 +17,13 @@ import (
 // oauth2's token sources, because:
 //   - Kakao's errors carry a KOE code (KOE320, KOE322, KOE010, …) that
 //     callers branch on; oauth2 gives a *RetrieveError whose Body would have
-//     to be re-parsed and which invites logging the body (C101).
+//     to be re-parsed and which invites logging a body that holds tokens.
 //   - oauth2 accepts loosely formed answers (string expires_in, 200 with an
-//     error field, any token_type); Kakao's answers are parsed strictly here
-//     (C31).
+//     error field, any token_type); Kakao's answers are parsed strictly here.
 //   - oauth2's auto-detected client authentication can send the secret in
 //     a Basic header and retry the request; here the secret travels only in
-//     the form body and each call is exactly one request (C29, C30).
+//     the form body and each call is exactly one request (a code is
+//     single-use, so a retried exchange could only fail).
 //   - Kakao's refresh rotation rule (a refresh response usually has no
 //     refresh_token, and then the old one stays valid) is applied by Refresh.
 // Token.OAuth2 converts the result for code that wants an *oauth2.Token.
@@ -31,14 +31,15 @@ import (
 // maxLifetime bounds expires_in values; Kakao's longest is about 60 days.
 const maxLifetime = 366 * 24 * 60 * 60
 
-// Token is the answer of the token endpoint (§2.2, §2.5). Printing a Token
-// never shows the tokens.
+// Token is the answer of the token endpoint, for a code exchange or a
+// refresh. Printing a Token never shows the tokens.
 type Token struct {
 	AccessToken  string
 	TokenType    string // "bearer"
 	RefreshToken string
 	// IDToken is the raw, unverified ID token (empty when none was issued).
-	// Verify it (go-oidc plus nonce, C34–C48) before trusting its claims.
+	// Verify it (signature, issuer, audience, expiry and the login's nonce)
+	// before trusting its claims.
 	IDToken string
 	// Scopes are the granted scope IDs; nil when the answer had no scope.
 	Scopes []string
@@ -49,7 +50,7 @@ type Token struct {
 	RefreshExpiry time.Time
 }
 
-// Exchange trades an authorization code for tokens (§2.1), sending
+// Exchange trades an authorization code for tokens, sending
 // redirect_uri from the Config, the client secret in the body, and verifier
 // as code_verifier when not empty. It makes exactly one request. A used,
 // unknown or expired code gives an error matching ErrCodeUsed.
@@ -71,7 +72,7 @@ func (c *Client) Exchange(ctx context.Context, code, verifier string) (*Token, e
 	return c.token(ctx, op, form)
 }
 
-// Refresh gets a new access token with prev.RefreshToken (§2.4). Following
+// Refresh gets a new access token with prev.RefreshToken. Following
 // Kakao's rotation rule, when the answer has no refresh token the result
 // keeps prev's RefreshToken and RefreshExpiry; a new one replaces them (and
 // prev's refresh token is then dead). When the answer has no scope, prev's
@@ -126,8 +127,8 @@ type tokenJSON struct {
 	Error                 json.RawMessage `json:"error"`
 }
 
-// parseToken parses a 200 token answer strictly (C31). Errors never contain
-// the body.
+// parseToken parses a 200 token answer strictly. Errors never contain the
+// body, since it holds tokens.
 func parseToken(body []byte, now time.Time) (*Token, error) {
 	var j tokenJSON
 	if err := decodeJSON(body, &j); err != nil {

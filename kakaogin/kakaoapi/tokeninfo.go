@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// AccessTokenInfo describes a valid access token (§4).
+// AccessTokenInfo describes a valid access token.
 type AccessTokenInfo struct {
 	ID        int64         // service user ID
 	ExpiresIn time.Duration // remaining lifetime
@@ -32,7 +32,7 @@ func (i *AccessTokenInfo) UnmarshalJSON(b []byte) error {
 }
 
 // AccessTokenInfo checks an access token and reports its remaining life
-// (/v1/user/access_token_info, §4). auth must be a user token. Errors:
+// (/v1/user/access_token_info). auth must be a user token. Errors:
 // ErrInvalidToken (refresh), ErrUnavailable (-1: transient, do not log the
 // user out), ErrBadParameter (-2: malformed token); any other *APIError
 // means the token, user or app is no longer usable.

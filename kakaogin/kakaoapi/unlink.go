@@ -6,11 +6,12 @@ import (
 	"net/url"
 )
 
-// Unlink unlinks the user from the app (/v1/user/unlink, §7) and returns the
+// Unlink unlinks the user from the app (/v1/user/unlink) and returns the
 // user ID: all consents are withdrawn, all tokens revoked and custom
-// properties deleted. Kakao sends no unlink webhook for it (C78). Use Admin
-// when no valid user token is left. Errors: ErrNotLinked (already unlinked;
-// treat as done, C77), ErrInvalidToken.
+// properties deleted. Kakao sends no unlink webhook for it, so do the local
+// cleanup without waiting for one. Use Admin when no valid user token is
+// left. Errors: ErrNotLinked (already unlinked; treat as done),
+// ErrInvalidToken.
 func (c *Client) Unlink(ctx context.Context, auth Auth) (int64, error) {
 	return c.postID(ctx, endpoint{op: "unlink", method: http.MethodPost, path: "/v1/user/unlink"}, auth, nil)
 }

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// User is a user as returned by Me (§5.2) and Users (§13.2). Pointer fields
+// User is a user as returned by Me and Users. Pointer fields
 // are nil when Kakao left the field out; string fields are empty then.
 type User struct {
 	// ID is the service user ID; it exceeds 2^53 for real users and is
@@ -17,7 +17,7 @@ type User struct {
 	HasSignedUp *bool      `json:"has_signed_up,omitempty"`
 	ConnectedAt *time.Time `json:"connected_at,omitempty"` // when the user was linked
 	SynchedAt   *time.Time `json:"synched_at,omitempty"`   // Kakao Sync simple signup time
-	// Properties are the app's custom user properties (§11).
+	// Properties are the app's custom user properties.
 	Properties     map[string]string `json:"properties,omitempty"`
 	KakaoAccount   *Account          `json:"kakao_account,omitempty"`
 	ForPartner     *ForPartner       `json:"for_partner,omitempty"`
@@ -29,7 +29,7 @@ type ForPartner struct {
 	UUID string `json:"uuid,omitempty"`
 }
 
-// Account is the kakao_account object (§5.3). Each *NeedsAgreement flag is
+// Account is the kakao_account object. Each *NeedsAgreement flag is
 // nil when the consent item is not configured for the app, true when the
 // value could be had with (additional) consent, and false when consent is
 // given (a false flag with an empty value means the account lacks the data).
@@ -80,15 +80,17 @@ type Account struct {
 }
 
 // EmailVerified reports whether Email can be trusted as the user's address:
-// true only when is_email_valid and is_email_verified are both true (C53,
-// C88). It is false for a nil Account.
+// true only when is_email_valid and is_email_verified are both true. Never
+// link an existing local account by an email that is not verified: whoever
+// controls the Kakao account would take it over. It is false for a nil
+// Account.
 func (a *Account) EmailVerified() bool {
 	return a != nil && a.Email != "" && isTrue(a.IsEmailValid) && isTrue(a.IsEmailVerified)
 }
 
 func isTrue(b *bool) bool { return b != nil && *b }
 
-// Profile is kakao_account.profile (§5.4).
+// Profile is kakao_account.profile.
 type Profile struct {
 	Nickname          string `json:"nickname,omitempty"`
 	ThumbnailImageURL string `json:"thumbnail_image_url,omitempty"` // 110×110
@@ -98,7 +100,7 @@ type Profile struct {
 }
 
 // Gender is a gender value, decoded in lower case: Kakao documents "male"
-// and "female" but sends "MALE" in some examples (open question 5).
+// and "female" but shows "MALE" in a sample response.
 type Gender string
 
 // Gender values.
@@ -120,8 +122,8 @@ func (g *Gender) UnmarshalJSON(b []byte) error {
 // AgeRange is an age bucket such as "20~29".
 type AgeRange string
 
-// Age range values (§5.3). "0~9", used by some Kakao SDKs for the youngest
-// bucket, is decoded as AgeRange1to9 (open question 2).
+// Age range values. "0~9", used by some Kakao SDKs for the youngest bucket
+// where Kakao's documentation says "1~9", is decoded as AgeRange1to9.
 const (
 	AgeRange1to9   AgeRange = "1~9"
 	AgeRange10to14 AgeRange = "10~14"

@@ -38,7 +38,7 @@ type pendingAuth struct {
 }
 
 // parseAuthorize validates the query; on failure it returns the KOE code,
-// status and message of Kakao's error page (§1.4, §17).
+// status and message of Kakao's error page.
 func (s *Server) parseAuthorize(q url.Values) (authRequest, string, int, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -215,7 +215,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	s.redirectCode(w, r, a, uid, items, terms, bs.authTime)
 }
 
-// authorizeSilently answers prompt=none (§1.3, §17). Hold s.mu.
+// authorizeSilently answers prompt=none. Hold s.mu.
 func (s *Server) authorizeSilently(w http.ResponseWriter, r *http.Request, a authRequest, bs *browserSession, ok bool) {
 	if !ok {
 		s.redirectError(w, r, a, "login_required", "user authentication required.")

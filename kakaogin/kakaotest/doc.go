@@ -11,7 +11,7 @@
 //
 // # What it covers
 //
-// Every path of the Kakao Login reference: /oauth/authorize (automatic
+// Every path of the Kakao Login REST API: /oauth/authorize (automatic
 // approval, or with WithInteractiveConsent an HTML login + consent screen
 // with a user picker and per-item checkboxes), /oauth/token (both grants,
 // single-use codes bound to redirect_uri and the PKCE challenge, the
@@ -22,8 +22,8 @@
 // *_needs_agreement), access-token info, OIDC userinfo, logout, unlink,
 // manual signup, update_profile, consent details and revocation, Kakao Sync
 // service terms (status, revoke, upgrade), shipping addresses, and the admin
-// APIs /v1/user/ids and /v2/app/users. Error bodies follow the two formats
-// of the reference: kauth {"error","error_description","error_code"} and
+// APIs /v1/user/ids and /v2/app/users. Error bodies follow Kakao's two
+// formats: kauth {"error","error_description","error_code"} and
 // kapi {"msg","code"}; authorize errors that Kakao shows on its own page are
 // an HTML page with the KOE code (also in the X-Kakaotest-Error-Code header).
 //
@@ -38,8 +38,8 @@
 // on any endpoint; FailIDToken and MutateIDTokenClaims break ID tokens;
 // WithClock drives every expiry; Requests, Hits and Reset inspect the calls
 // (secrets redacted); FireUnlinkCallback plays Kakao's unlink webhook
-// against the app. Points the reference marks unconfirmed are fields of
-// Behavior.
+// against the app. Points Kakao's documentation leaves open or contradicts
+// are fields of Behavior.
 //
 // # Known deviations from real Kakao
 //

@@ -46,14 +46,14 @@ func (s *Server) ClearFault(endpoint string) {
 	delete(s.faults, endpoint)
 }
 
-// KauthFault is a kauth-style error answer (§14.1), e.g.
+// KauthFault is a kauth-style error answer, e.g.
 // KauthFault(400, "invalid_grant", "KOE320", "authorization code not found").
 func KauthFault(status int, errValue, code, desc string) Fault {
 	b, _ := json.Marshal(map[string]string{"error": errValue, "error_description": desc, "error_code": code})
 	return Fault{Status: status, Body: string(b), Header: jsonHeader()}
 }
 
-// KapiFault is a kapi-style error answer (§14.2), e.g. KapiFault(400, -1, "internal error").
+// KapiFault is a kapi-style error answer, e.g. KapiFault(400, -1, "internal error").
 func KapiFault(status, code int, msg string) Fault {
 	b, _ := json.Marshal(map[string]any{"msg": msg, "code": code})
 	return Fault{Status: status, Body: string(b), Header: jsonHeader()}

@@ -5,12 +5,12 @@ import (
 	"time"
 )
 
-// Behavior holds the fake's answers to the points the Kakao reference marks
-// unconfirmed, plus lifetimes. Change it with WithBehavior; each field's
-// comment gives its default (from DefaultBehavior).
+// Behavior holds the fake's answers to the points Kakao's documentation
+// leaves open or contradicts, plus lifetimes. Change it with WithBehavior;
+// each field's comment gives its default (from DefaultBehavior).
 type Behavior struct {
 	// CodeLifetime is how long an authorization code can be exchanged.
-	// Default 10 minutes (reference: "around 10 minutes (unconfirmed)").
+	// Default 10 minutes (commonly assumed; Kakao does not document it).
 	CodeLifetime time.Duration
 	// AccessTokenLifetime is the access-token (and ID-token) lifetime.
 	// Default 6 hours; expires_in is reported one second short (21599).
@@ -33,19 +33,22 @@ type Behavior struct {
 	// unconfirmed whether accepted). Default true; false answers KOE204.
 	PKCEPlain bool
 	// PKCERequireVerifier rejects a token request without code_verifier
-	// when the code was issued with a challenge (open question 6). Default
-	// true.
+	// when the code was issued with a challenge (Kakao does not document
+	// whether it does). Default true.
 	PKCERequireVerifier bool
 	// RedirectMismatchError and RedirectMismatchCode are the error and
 	// error_code of a token request whose redirect_uri differs from the
-	// authorize one (open question 8). Default "invalid_grant", "KOE303".
+	// authorize one (Kakao does not confirm which). Default
+	// "invalid_grant", "KOE303".
 	RedirectMismatchError string
 	RedirectMismatchCode  string
 	// AcceptSpaceLists accepts spaces as well as commas between scope and
-	// prompt values (open question 7). Default true.
+	// prompt values (Kakao's REST docs say commas, its SDKs send spaces).
+	// Default true.
 	AcceptSpaceLists bool
 	// ConsentRequiredDescription is the error_description of
-	// consent_required (open question 1). Default "user consent required.".
+	// consent_required (older Kakao docs show "user authentication
+	// required." instead). Default "user consent required.".
 	ConsentRequiredDescription string
 
 	// OIDC switches OpenID Connect on for the app: every code exchange
@@ -56,7 +59,8 @@ type Behavior struct {
 	// Default true.
 	AutoLink bool
 	// LogoutRevokesRefresh: the user-token logout also kills the refresh
-	// token issued with that access token (open question 9). Default true.
+	// token issued with that access token (Kakao's documentation is
+	// ambiguous about it). Default true.
 	LogoutRevokesRefresh bool
 	// RefreshScope adds "scope" to refresh responses (unconfirmed whether
 	// Kakao ever does). Default false.
@@ -65,15 +69,17 @@ type Behavior struct {
 	// flags to kakao_account. Default true.
 	LegacyHasFlags bool
 	// UserInfoGenderUpper makes OIDC userinfo report gender as "MALE" /
-	// "FEMALE" like Kakao's sample, not "male"/"female" (open question 5).
-	// Default false.
+	// "FEMALE" like Kakao's sample response, not "male"/"female" as its
+	// field description says. Default false.
 	UserInfoGenderUpper bool
 	// AppUsersElements wraps /v2/app/users in {"elements": [...]} instead of
-	// a bare array (open question 3). Default false.
+	// a bare array (Kakao's field table describes elements, its example is
+	// a bare array). Default false.
 	AppUsersElements bool
 	// UserIDsPerMinute limits /v1/user/ids per app; over it the answer is
 	// UserIDsLimitStatus with code -10. Default 100 per minute, status 429
-	// (open question 4: the common table says 400). 0 disables the limit.
+	// (as Kakao's example for this API shows; its common error table says
+	// 400). 0 disables the limit.
 	UserIDsPerMinute   int
 	UserIDsLimitStatus int
 	// TokenRateLimit enforces 20 access tokens / 10 min and 30 refresh

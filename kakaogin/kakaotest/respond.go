@@ -15,7 +15,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// kauthError writes a kauth-style error body (§14.1).
+// kauthError writes a kauth-style error body.
 func kauthError(w http.ResponseWriter, status int, errValue, code, desc string) {
 	writeJSON(w, status, map[string]string{"error": errValue, "error_description": desc, "error_code": code})
 }
@@ -28,7 +28,7 @@ h1{font-size:20px}.code{background:#FEE500;display:inline-block;padding:4px 10px
 </head><body><div class="box"><h1>잠시 후 다시 시도해 주세요</h1>
 <p class="code" id="koe">{{.Code}}</p><p>{{.Message}}</p></div></body></html>`))
 
-// errorPage renders Kakao's non-redirect error page with a KOE code (§1.4).
+// errorPage renders Kakao's non-redirect error page with a KOE code.
 func (s *Server) errorPage(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("X-Kakaotest-Error-Code", code)

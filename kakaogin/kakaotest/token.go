@@ -189,7 +189,7 @@ func (s *Server) issueTokens(st *userState, withID bool, nonce string, authTime 
 // seconds is a lifetime as Kakao reports it: one second short.
 func seconds(d time.Duration) int { return max(int(d/time.Second)-1, 0) }
 
-// refreshGrant serves the refresh-token grant (§2.4, §2.5). Hold s.mu.
+// refreshGrant serves the refresh-token grant. Hold s.mu.
 func (s *Server) refreshGrant(w http.ResponseWriter, r *http.Request) {
 	raw := r.PostForm.Get("refresh_token")
 	if raw == "" {

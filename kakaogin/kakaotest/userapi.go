@@ -94,7 +94,8 @@ func (s *Server) setProperties(w http.ResponseWriter, st *userState, raw string)
 	return true
 }
 
-// scopeList renders §9.1 for st, restricted to only when non-nil. Hold s.mu.
+// scopeList renders the consent details of st, like /v2/user/scopes,
+// restricted to only when non-nil. Hold s.mu.
 func (s *Server) scopeList(st *userState, only []string) map[string]any {
 	list := []map[string]any{}
 	add := func(it ConsentItem, using bool) {

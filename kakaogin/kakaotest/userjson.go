@@ -22,7 +22,7 @@ func accountGroups() map[string][]string {
 	}
 }
 
-// userJSON renders a user like /v2/user/me (§5). With filtered set, only
+// userJSON renders a user like /v2/user/me. With filtered set, only
 // id, connected_at, synched_at and what keys ask for are included. A
 // non-zero code is a kapi error for a bad key. Hold s.mu.
 func (s *Server) userJSON(st *userState, keys []string, filtered, secure bool) (map[string]any, int, string) {

@@ -44,7 +44,7 @@ type User struct {
 	Decline []string
 }
 
-// ShippingAddress is one of a user's shipping addresses (§12).
+// ShippingAddress is one of a user's shipping addresses.
 type ShippingAddress struct {
 	ID                   int64  `json:"id"`
 	Name                 string `json:"name,omitempty"`

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Unlink-callback referrer_type values (§8.1).
+// Unlink-callback referrer_type values.
 const (
 	ReferrerAccountDelete       = "ACCOUNT_DELETE"
 	ReferrerForcedAccountDelete = "FORCED_ACCOUNT_DELETE"
@@ -66,7 +66,7 @@ func (e *CallbackError) Error() string {
 	return fmt.Sprintf("kakaotest: unlink callback: receiver answered %d, want 200", e.Status)
 }
 
-// FireUnlinkCallback sends Kakao's unlink callback (§8.1) to rawURL:
+// FireUnlinkCallback sends Kakao's unlink callback to rawURL:
 // Authorization: KakaoAK <admin key>, app_id, user_id and referrerType in
 // the query (GET, default) or a form body (CallbackPOST). Redirects are not
 // followed. It returns the receiver's status, and a *CallbackError when that

@@ -11,7 +11,7 @@
 //
 // It is meant for tests, demos and development. Everything lives in the
 // process: a restart loses every session, flow and link, so users must log
-// in again (SECURITY.md R27), and several app instances behind a load
+// in again, and several app instances behind a load
 // balancer do not share it. Use sqlite, redis or postgres in production.
 //
 // It implements the whole store.Store contract and passes the same

@@ -34,7 +34,7 @@ const maxBusySlice = 250 * time.Millisecond
 // transaction), until it succeeds or fails with an error other than
 // "database is locked". From the first such error on, it retries with
 // jittered backoff for up to the store's busy timeout, then fails with an
-// error matching store.ErrUnavailable (SECURITY R14). Each attempt itself
+// error matching store.ErrUnavailable. Each attempt itself
 // waits up to busySlice inside SQLite's busy handler, so the whole wait is
 // at most the busy timeout plus one slice. Time spent waiting for this
 // Store's own writer connection, behind other operations, is bounded by

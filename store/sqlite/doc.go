@@ -78,8 +78,7 @@
 // waits (SQLite's busy handler, then retries with jittered backoff) up to
 // the busy timeout (WithBusyTimeout, default 5s) and then fails with an
 // error matching store.ErrUnavailable, which the session middleware turns
-// into a 503 (SECURITY R14). The caller's context deadline applies
-// throughout.
+// into a 503. The caller's context deadline applies throughout.
 //
 // # Clocks
 //

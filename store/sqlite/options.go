@@ -52,10 +52,10 @@ func WithCleanupInterval(d time.Duration) Option {
 // another connection or process holds the database's write lock (SQLite's
 // "database is locked"). Within the bound the operation waits and retries
 // with backoff; after it, it fails with an error matching
-// store.ErrUnavailable, which the session middleware turns into a 503
-// (SECURITY R14). The default is DefaultBusyTimeout; values below one
-// millisecond are raised to one millisecond. The URL query parameter
-// busy_timeout=DURATION does the same.
+// store.ErrUnavailable, which the session middleware turns into a 503.
+// The default is DefaultBusyTimeout; values below one millisecond are
+// raised to one millisecond. The URL query parameter busy_timeout=DURATION
+// does the same.
 func WithBusyTimeout(d time.Duration) Option {
 	return func(c *config) { c.busyTimeout = max(d, time.Millisecond) }
 }

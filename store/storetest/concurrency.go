@@ -12,7 +12,8 @@ import (
 )
 
 // concurrencyCases run many goroutines against one store, under the race
-// detector when the backend's tests use -race (SECURITY.md R16, R18).
+// detector when the backend's tests use -race: concurrent token refreshes
+// across instances, and slow requests racing a logout.
 var concurrencyCases = []testCase{
 	{"100 goroutines doing mixed operations", func(t *testing.T, s store.Store) {
 		ctx, n := testCtx(t), newNames(t)

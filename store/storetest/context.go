@@ -75,7 +75,7 @@ var calls = []call{
 }
 
 // contextCases prove that every method honours its context, which is how
-// the request deadline bounds a slow or hung store (SECURITY.md R15).
+// the request deadline bounds a slow or hung store.
 var contextCases = []testCase{
 	{"a canceled context fails every method with context.Canceled", func(t *testing.T, s store.Store) {
 		ctx, cancel := context.WithCancel(context.Background())

@@ -40,7 +40,7 @@ func runTimed(t *testing.T, s store.Store, cases []timedCase) {
 }
 
 // timedCases use real time with expiries of short, because a real server
-// keeps its own clock (SECURITY.md R26).
+// keeps its own clock.
 var timedCases = []timedCase{
 	{"a session expires at its expiry", func(t *testing.T, ctx context.Context, s store.Store, n names) func(*testing.T) {
 		mustCommit(t, ctx, s, n.token("a"), []byte("x"), time.Now().Add(short))
@@ -91,8 +91,9 @@ var timedCases = []timedCase{
 	}},
 	{"revocation outlives a session that expires sooner", func(t *testing.T, ctx context.Context, s store.Store, n names) func(*testing.T) {
 		// DeleteCtx revokes until at least now+store.RevocationTTL even
-		// when the session itself would have expired in a moment (C60,
-		// R18). The same holds for RevokeUser's tombstones.
+		// when the session itself would have expired in a moment, so a
+		// slow request cannot save it back. The same holds for
+		// RevokeUser's tombstones.
 		mustCommit(t, ctx, s, n.token("a"), []byte("x"), time.Now().Add(short))
 		if err := s.DeleteCtx(ctx, n.token("a")); err != nil {
 			t.Fatalf("DeleteCtx: %v", err)

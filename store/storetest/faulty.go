@@ -44,12 +44,12 @@ type Fault struct {
 	// call's context ends, which then fails the call.
 	Delay time.Duration
 	// Hang holds each call until its context ends, like a server that
-	// never answers (SECURITY.md R15), then fails it with an error
+	// never answers, then fails it with an error
 	// matching both store.ErrUnavailable and the context's error.
 	Hang bool
 	// Wait, when not nil, holds each call until Wait is closed or the
 	// call's context ends; tests use it to stop a call at a chosen moment
-	// (a slow request racing a logout, R18).
+	// (a slow request racing a logout).
 	Wait <-chan struct{}
 	// Times limits the fault to the next Times calls; zero means every
 	// call until Clear.
@@ -58,10 +58,10 @@ type Fault struct {
 
 // Faulty wraps a store.Store and applies the Fault set for each method,
 // counting every call. The session and login layers use it for the store
-// fault cases of SECURITY.md: store down at read, flow write, flow consume
-// or session commit (R8–R11, R20), full or busy (R12, R14), slow or hung
-// (R15), and a slow request racing a logout (R18, with Fault.Wait). It is safe for concurrent use. Close's fault uses
-// only Err and Delay, as Close has no context.
+// fault cases: store down at read, flow write, flow consume or session
+// commit, full or busy, slow or hung, and a slow request racing a logout
+// (with Fault.Wait). It is safe for concurrent use. Close's fault uses only
+// Err and Delay, as Close has no context.
 type Faulty struct {
 	inner store.Store
 

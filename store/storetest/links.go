@@ -12,7 +12,7 @@ import (
 )
 
 // linkCases cover the LinkStore: one Kakao ID to at most one host user and
-// back, enforced under concurrency (SECURITY.md C87, C91, C83).
+// back, enforced under concurrency.
 var linkCases = []testCase{
 	{"link then look up both ways", func(t *testing.T, s store.Store) {
 		ctx, n, id := testCtx(t), newNames(t), kakaoID()
@@ -32,7 +32,7 @@ var linkCases = []testCase{
 		if err != nil {
 			t.Fatalf("Link: %v", err)
 		}
-		// A server clock may differ a little from ours (R26).
+		// A server clock may differ a little from ours.
 		if l.LinkedAt.Before(before.Add(-time.Minute)) || l.LinkedAt.After(time.Now().Add(time.Minute)) {
 			t.Errorf("LinkedAt = %v, want about %v", l.LinkedAt, before)
 		}

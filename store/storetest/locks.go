@@ -8,7 +8,7 @@ import (
 )
 
 // lockCases cover TryLock and Unlock, the cross-instance single-flight
-// lock of the token refresh (SECURITY.md C95, R16).
+// lock of the token refresh.
 var lockCases = []testCase{
 	{"try lock is exclusive", func(t *testing.T, s store.Store) {
 		ctx, n := testCtx(t), newNames(t)

@@ -10,8 +10,8 @@ import (
 	"github.com/kakaologin/kakaologin/store"
 )
 
-// sessionCases cover FindCtx, CommitCtx and DeleteCtx (SECURITY.md C56,
-// C58: a deleted token must not be found again).
+// sessionCases cover FindCtx, CommitCtx and DeleteCtx (a deleted token
+// must not be found again).
 var sessionCases = []testCase{
 	{"find of an unknown token reports not found", func(t *testing.T, s store.Store) {
 		mustMiss(t, testCtx(t), s, newNames(t).token("unknown"))
@@ -119,7 +119,7 @@ var sessionCases = []testCase{
 	}},
 }
 
-// revocationCases prove the tombstones of SECURITY.md C60 and R18: a
+// revocationCases prove the revocation tombstones: a
 // request that loaded a session before logout, unlink or revocation cannot
 // bring it back by saving it afterwards.
 var revocationCases = []testCase{
@@ -176,7 +176,7 @@ var revocationCases = []testCase{
 }
 
 // casCases prove CompareAndSwap, which the token refresh relies on
-// (SECURITY.md C95, R16: one winner, the loser re-reads).
+// (one winner, the loser re-reads).
 var casCases = []testCase{
 	{"swaps only when the stored data matches", func(t *testing.T, s store.Store) {
 		ctx := testCtx(t)

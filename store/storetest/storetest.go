@@ -19,7 +19,7 @@
 //
 // The suite checks behaviour only through the store.Store interface, with
 // real time: expiry tests use expiries of about a second and poll, because
-// a real server keeps its own clock (see SECURITY.md R26). Subtests run in
+// a real server keeps its own clock. Subtests run in
 // parallel unless Options.Serial is set, so the whole suite takes a few
 // seconds.
 package storetest

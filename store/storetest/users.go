@@ -13,7 +13,7 @@ import (
 )
 
 // userCases cover the per-user session index behind logout-everywhere,
-// unlink and Kakao's unlink callback (SECURITY.md C61, C83, R20).
+// unlink and Kakao's unlink callback.
 var userCases = []testCase{
 	{"an unknown user has no sessions", func(t *testing.T, s store.Store) {
 		ctx, n := testCtx(t), newNames(t)
@@ -78,7 +78,7 @@ var userCases = []testCase{
 		for _, tok := range toks {
 			mustMiss(t, ctx, s, tok)
 			// An in-flight request that loaded the session must not save
-			// it back (C60, R18).
+			// it back.
 			if err := s.CommitCtx(ctx, tok, []byte("resurrected"), inHour()); !errors.Is(err, store.ErrRevoked) {
 				t.Errorf("CommitCtx after RevokeUser: err = %v, want ErrRevoked", err)
 			}
@@ -95,7 +95,7 @@ var userCases = []testCase{
 	}},
 	{"revoke user revokes indexed tokens that hold no session yet", func(t *testing.T, s store.Store) {
 		// The index entry is written at login, possibly before the
-		// session's first commit finishes (R18).
+		// session's first commit finishes.
 		ctx, n := testCtx(t), newNames(t)
 		u := n.user("u")
 		mustAdd(t, ctx, s, u, n.token("pending"), inHour())
@@ -107,7 +107,7 @@ var userCases = []testCase{
 		}
 	}},
 	{"revoke user touches only that user's sessions among 1000 others", func(t *testing.T, s store.Store) {
-		// RevokeUser must cost O(that user's sessions) (C61): it may not
+		// RevokeUser must cost O(that user's sessions): it may not
 		// scan, and certainly not end, anyone else's sessions. Checked by
 		// result, not timing, so it holds on slow servers too.
 		ctx, n := testCtx(t), newNames(t)
