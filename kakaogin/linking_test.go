@@ -449,11 +449,11 @@ func TestLinkingConfigChecks(t *testing.T) {
 }
 
 // TestConcurrentFirstLoginsTwoInstances: the once-per-Kakao-user rule
-// holds across two app instances sharing the real Redis store (issue 6 §2).
+// holds across two app instances sharing one store (issue 6 §2); store/redis
+// runs the same scenario over two Redis clients.
 func TestConcurrentFirstLoginsTwoInstances(t *testing.T) {
-	sm := redisSessions(t)
 	nu := &newUsers{delay: 50 * time.Millisecond}
-	h := newHarness(t, withConfig(func(c *Config) { c.Sessions = sm; c.OnNewUser = nu.hook }))
+	h := newHarness(t, withConfig(func(c *Config) { c.OnNewUser = nu.hook }))
 	linkingHost(h)
 	_, other := h.twin()
 	var wg sync.WaitGroup

@@ -34,7 +34,7 @@ const (
 )
 
 // TestUnlinkCallbackLoad sends 2,000 unlink callbacks from 50 concurrent
-// senders to one app instance over the real Redis store, for 500 logged-in
+// senders to one app instance (memory store), for 500 logged-in
 // users (4 deliveries each, GET and POST mixed, half of the users linked to
 // a host user). Every answer must be 200 within Kakao's 3 s, every session
 // must end and the hook must run once per delivery with nothing queued. It
@@ -43,10 +43,8 @@ func TestUnlinkCallbackLoad(t *testing.T) {
 	if os.Getenv("KAKAOLOGIN_LOAD") != "1" {
 		t.Skip("load figure: set KAKAOLOGIN_LOAD=1")
 	}
-	sm := redisSessions(t)
 	var hookCalls atomic.Int64
 	h := newHarness(t, withConfig(func(c *Config) {
-		c.Sessions = sm
 		c.OnUnlink = func(context.Context, UnlinkEvent) error { hookCalls.Add(1); return nil }
 	}))
 	// A cheap login: a session logged in as ?id= (and ?user= when linked),

@@ -4,15 +4,14 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
+	"github.com/kakaologin/kakaologin/internal/leaktest"
 	"github.com/kakaologin/kakaologin/store"
 	"github.com/kakaologin/kakaologin/store/memory"
 	"github.com/kakaologin/kakaologin/store/storetest"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	leaktest.VerifyTestMain(m)
 }
 
 func TestConformance(t *testing.T) {

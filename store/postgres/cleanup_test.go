@@ -52,7 +52,7 @@ func TestDeleteExpiredRemovesOnlyExpiredRows(t *testing.T) {
 }
 
 // The background cleanup runs on its own and stops with Close (TestMain
-// checks with goleak that no goroutine is left behind).
+// checks with leaktest that no goroutine is left behind).
 func TestBackgroundCleanupRunsAndStops(t *testing.T) {
 	t.Parallel()
 	s := openTest(t, WithCleanupInterval(10*time.Millisecond))

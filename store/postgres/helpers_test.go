@@ -13,7 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"go.uber.org/goleak"
+
+	"github.com/kakaologin/kakaologin/internal/leaktest"
 )
 
 // defaultTestURL is the database the tests use unless
@@ -21,7 +22,7 @@ import (
 const defaultTestURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	leaktest.VerifyTestMain(m)
 }
 
 // serverURL returns the test database URL, skipping the test (failing it

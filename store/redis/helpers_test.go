@@ -10,7 +10,8 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
-	"go.uber.org/goleak"
+
+	"github.com/kakaologin/kakaologin/internal/leaktest"
 )
 
 // defaultTestURL is the server the tests use unless KAKAOLOGIN_REDIS_URL
@@ -21,7 +22,7 @@ func TestMain(m *testing.M) {
 	// go-redis logs every failed dial; the fault tests cause many on
 	// purpose.
 	goredis.SetLogger(quietLogger{})
-	goleak.VerifyTestMain(m)
+	leaktest.VerifyTestMain(m)
 }
 
 // quietLogger drops go-redis's log lines.

@@ -8,15 +8,14 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
+	"github.com/kakaologin/kakaologin/internal/leaktest"
 	"github.com/kakaologin/kakaologin/store"
 	"github.com/kakaologin/kakaologin/store/memory"
 	"github.com/kakaologin/kakaologin/store/storetest"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	leaktest.VerifyTestMain(m)
 }
 
 // newFaulty returns a Faulty over a fresh memory store, closed at cleanup.

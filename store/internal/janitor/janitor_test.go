@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"github.com/kakaologin/kakaologin/internal/leaktest"
 )
 
 func TestJanitor(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	leaktest.Check(t)
 	var runs, errs atomic.Int64
 	j := Start(5*time.Millisecond, func(ctx context.Context) error {
 		runs.Add(1)
@@ -34,7 +34,7 @@ func TestJanitor(t *testing.T) {
 }
 
 func TestJanitorOff(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	leaktest.Check(t)
 	j := Start(0, func(context.Context) error { t.Error("ran"); return nil }, nil)
 	j.Stop()
 }
@@ -42,7 +42,7 @@ func TestJanitorOff(t *testing.T) {
 // TestJanitorStopCancelsClean: a clean in progress sees its context
 // cancelled by Stop, and its error is not reported.
 func TestJanitorStopCancelsClean(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	leaktest.Check(t)
 	started := make(chan struct{})
 	var reported atomic.Bool
 	j := Start(time.Millisecond, func(ctx context.Context) error {
