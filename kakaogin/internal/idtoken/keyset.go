@@ -1,4 +1,4 @@
-package kakaogin
+package idtoken
 
 import (
 	"context"
@@ -19,7 +19,8 @@ import (
 
 // ErrUnknownSigningKey is returned when an ID token names a key that is not
 // in Kakao's key set, even after a refetch (or when a refetch is not allowed
-// yet). Logins that fail with it may succeed when tried again (R5).
+// yet). Kakao may have just rotated its keys, so a login that fails with it
+// may succeed when tried again.
 var ErrUnknownSigningKey = errors.New("kakaogin: ID token signed with an unknown key")
 
 // ErrKeySetUnavailable is returned when Kakao's key set cannot be fetched
