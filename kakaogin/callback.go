@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kakaologin/kakaologin/kakaogin/internal/idtoken"
 	"github.com/kakaologin/kakaologin/kakaogin/kakaoapi"
 	"github.com/kakaologin/kakaologin/session"
 	"github.com/kakaologin/kakaologin/store"
@@ -162,13 +163,13 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 // identify verifies the ID token, reads the user and resolves the host
 // user. It returns the login state to save and Kakao's user info.
 func (k *Kakao) identify(ctx context.Context, tok *kakaoapi.Token, flow session.Flow) (*session.Login, *kakaoapi.User, error) {
-	var claims *idClaims
+	var claims *idtoken.Claims
 	if !k.cfg.DisableOIDC {
-		v, err := k.verifier(ctx)
+		v, err := k.oidc.Verifier(ctx)
 		if err != nil {
 			return nil, nil, newError(http.StatusServiceUnavailable, CodeKakaoUnavailable, err)
 		}
-		checks := idTokenChecks{Nonce: flow.Nonce, MaxAge: maxIDTokenAge, AccessToken: tok.AccessToken}
+		checks := idtoken.Checks{Nonce: flow.Nonce, MaxAge: idtoken.MaxExchangeAge, AccessToken: tok.AccessToken}
 		if flow.Purpose == purposeReauth {
 			checks.AuthAfter = flow.CreatedAt // the user must have logged in to Kakao anew
 		}

@@ -1,286 +1,38 @@
 package kakaogin
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"strconv"
-	"time"
 
-	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/kakaologin/kakaologin/kakaogin/internal/idtoken"
 )
 
 // ErrIDToken is matched (errors.Is) by every ID-token validation failure.
 // Its text never contains the token.
-var ErrIDToken = errors.New("kakaogin: invalid ID token")
+var ErrIDToken = idtoken.ErrInvalid
 
-// clockLeeway is the clock skew tolerated for exp, iat and auth_time.
-const clockLeeway = 60 * time.Second
+// ErrUnknownSigningKey is returned when an ID token names a key that is not
+// in Kakao's key set, even after a refetch (or when a refetch is not allowed
+// yet). Kakao may have just rotated its keys, so a login that fails with it
+// may succeed when tried again.
+var ErrUnknownSigningKey = idtoken.ErrUnknownSigningKey
 
-// maxIDTokenAge is how old a freshly issued ID token from a code exchange
-// may be (C42).
-const maxIDTokenAge = 10 * time.Minute
+// ErrKeySetUnavailable is returned when Kakao's key set cannot be fetched
+// or parsed (unreachable, an error status, oversized, no usable key). A
+// login failing with it may succeed when tried again.
+var ErrKeySetUnavailable = idtoken.ErrKeySetUnavailable
 
-// idClaims are the verified claims of a Kakao ID token (reference §3.3).
-type idClaims struct {
-	Subject  string // Kakao service user ID, digits only
-	KakaoID  int64
-	IssuedAt time.Time
-	Expiry   time.Time
-	AuthTime time.Time // zero when absent
-	Nickname string
-	Picture  string
-	Email    string // never a proof of anything by itself (M-items)
-}
+// ErrDiscovery is matched by errors about Kakao's OIDC discovery document.
+var ErrDiscovery = idtoken.ErrDiscovery
 
-// idTokenVerifier checks Kakao ID tokens: go-oidc for the signature (through
-// keySet), iss and aud-contains; the rest of OIDC §3.1.3.7 that go-oidc leaves
-// to its callers here (C38–C42, C47, C48).
-type idTokenVerifier struct {
-	issuer   string
-	clientID string
-	ks       oidc.KeySet
-	cfg      oidc.Config
-	now      func() time.Time
-}
-
-func newIDTokenVerifier(issuer, clientID string, ks oidc.KeySet, now func() time.Time) *idTokenVerifier {
-	return &idTokenVerifier{
-		issuer: issuer, clientID: clientID, ks: ks, now: now,
-		cfg: oidc.Config{
-			ClientID:             clientID,
-			SupportedSigningAlgs: []string{oidc.RS256},
-			SkipExpiryCheck:      true, // checked below, with the documented leeway
-			Now:                  now,
-		},
+// Check fetches Kakao's OIDC discovery document and verifies that it names
+// the configured issuer exactly and a key set on the issuer's host, so that
+// a wrong Issuer or AuthURL is found before the first login. Call it at
+// startup to fail fast; otherwise the first login does it. It is a no-op
+// with DisableOIDC.
+func (k *Kakao) Check(ctx context.Context) error {
+	if k.cfg.DisableOIDC {
+		return nil
 	}
-}
-
-// recordingKeySet remembers the key set's error, which go-oidc flattens to
-// text, so that callers can still branch on ErrUnknownSigningKey.
-type recordingKeySet struct {
-	oidc.KeySet
-	err error
-}
-
-func (r *recordingKeySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
-	p, err := r.KeySet.VerifySignature(ctx, jwt)
-	r.err = err
-	return p, err
-}
-
-// checks says what, beyond the signature and the standard claims, an ID
-// token must satisfy.
-type idTokenChecks struct {
-	// Nonce is the flow's nonce; empty means "no nonce check" and is used
-	// only for ID tokens returned by a refresh (issue 4 §5).
-	Nonce string
-	// MaxAge bounds how long ago the token was issued; 0 means no bound.
-	MaxAge time.Duration
-	// AuthAfter, when not zero, requires auth_time at or after it (minus
-	// leeway): the user must have authenticated again (C48).
-	AuthAfter time.Time
-	// AccessToken, when not empty, is checked against at_hash if present.
-	AccessToken string
-}
-
-// Verify validates raw and returns its claims. Every failure matches
-// ErrIDToken.
-func (t *idTokenVerifier) Verify(ctx context.Context, raw string, want idTokenChecks) (*idClaims, error) {
-	if raw == "" {
-		return nil, fmt.Errorf("%w: missing", ErrIDToken)
-	}
-	if err := precheckJWT(raw); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrIDToken, err)
-	}
-	rec := &recordingKeySet{KeySet: t.ks}
-	tok, err := oidc.NewVerifier(t.issuer, rec, &t.cfg).Verify(ctx, raw)
-	if err != nil {
-		if errors.Is(rec.err, ErrUnknownSigningKey) || errors.Is(rec.err, ErrKeySetUnavailable) {
-			return nil, fmt.Errorf("%w: %w", ErrIDToken, rec.err)
-		}
-		return nil, fmt.Errorf("%w: %s", ErrIDToken, redactJWT(err.Error(), raw))
-	}
-	var payload json.RawMessage
-	if err := tok.Claims(&payload); err != nil {
-		return nil, fmt.Errorf("%w: claims: %v", ErrIDToken, err)
-	}
-	if name, dup := duplicateClaim(payload); dup {
-		return nil, fmt.Errorf("%w: claim %q appears twice", ErrIDToken, name)
-	}
-	var raws map[string]json.RawMessage
-	if err := json.Unmarshal(payload, &raws); err != nil {
-		return nil, fmt.Errorf("%w: claims: %v", ErrIDToken, err)
-	}
-	c, err := t.checkClaims(raws, tok, want)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrIDToken, err)
-	}
-	return c, nil
-}
-
-// checkClaims applies the checks go-oidc does not make.
-func (t *idTokenVerifier) checkClaims(raws map[string]json.RawMessage, tok *oidc.IDToken, want idTokenChecks) (*idClaims, error) {
-	now := t.now()
-
-	// aud: exactly our client ID, as a string or a one-element array (C39).
-	if len(tok.Audience) != 1 || tok.Audience[0] != t.clientID {
-		return nil, errors.New("aud must be exactly this app's client ID")
-	}
-	if azp, ok := raws["azp"]; ok {
-		var s string
-		if json.Unmarshal(azp, &s) != nil || s != t.clientID {
-			return nil, errors.New("azp is not this app's client ID")
-		}
-	}
-
-	// sub: a JSON string of 1–19 digits that fits an int64 (C40).
-	var sub string
-	if err := json.Unmarshal(raws["sub"], &sub); err != nil {
-		return nil, errors.New("sub must be a string")
-	}
-	id, err := parseKakaoID(sub)
-	if err != nil {
-		return nil, fmt.Errorf("sub: %w", err)
-	}
-
-	// exp and iat (C42).
-	if now.After(tok.Expiry.Add(clockLeeway)) {
-		return nil, errors.New("expired")
-	}
-	if _, ok := raws["iat"]; !ok || tok.IssuedAt.IsZero() {
-		return nil, errors.New("iat missing")
-	}
-	if tok.IssuedAt.After(now.Add(clockLeeway)) {
-		return nil, errors.New("iat in the future")
-	}
-	if want.MaxAge > 0 && now.Sub(tok.IssuedAt) > want.MaxAge {
-		return nil, errors.New("issued too long ago")
-	}
-
-	// nonce, compared in constant time (C41).
-	if want.Nonce != "" {
-		if subtle.ConstantTimeCompare([]byte(tok.Nonce), []byte(want.Nonce)) != 1 {
-			return nil, errors.New("nonce does not match this login attempt")
-		}
-	}
-
-	c := &idClaims{Subject: sub, KakaoID: id, IssuedAt: tok.IssuedAt, Expiry: tok.Expiry}
-	var extra struct {
-		AuthTime *int64 `json:"auth_time"`
-		Nickname string `json:"nickname"`
-		Picture  string `json:"picture"`
-		Email    string `json:"email"`
-	}
-	if err := tok.Claims(&extra); err != nil {
-		return nil, fmt.Errorf("claims: %v", err)
-	}
-	if extra.AuthTime != nil {
-		c.AuthTime = time.Unix(*extra.AuthTime, 0)
-	}
-	c.Nickname, c.Picture, c.Email = extra.Nickname, extra.Picture, extra.Email
-
-	// auth_time when the user had to authenticate again (C48).
-	if !want.AuthAfter.IsZero() && (c.AuthTime.IsZero() || c.AuthTime.Before(want.AuthAfter.Add(-clockLeeway))) {
-		return nil, errors.New("auth_time is older than this re-authentication")
-	}
-
-	// at_hash, when present (OIDC §3.1.3.8).
-	if want.AccessToken != "" && tok.AccessTokenHash != "" {
-		sum := sha256.Sum256([]byte(want.AccessToken))
-		exp := base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
-		if subtle.ConstantTimeCompare([]byte(exp), []byte(tok.AccessTokenHash)) != 1 {
-			return nil, errors.New("at_hash does not match the access token")
-		}
-	}
-	return c, nil
-}
-
-// maxIDToken bounds the size of an ID token (C33).
-const maxIDToken = 16 << 10
-
-// precheckJWT checks the shape of a compact JWS before any parser sees it:
-// at most 16 KiB, exactly three parts of base64url characters, no JWE and
-// no JSON serialization (C33).
-func precheckJWT(raw string) error {
-	if len(raw) > maxIDToken {
-		return errors.New("larger than 16 KiB")
-	}
-	dots := 0
-	for i := 0; i < len(raw); i++ {
-		switch c := raw[i]; {
-		case c == '.':
-			dots++
-		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_':
-		default:
-			return errors.New("not a compact JWS")
-		}
-	}
-	if dots != 2 {
-		return errors.New("not a compact JWS")
-	}
-	return nil
-}
-
-// parseKakaoID parses a Kakao service user ID in canonical form: 1–19 ASCII
-// digits without sign, space or leading zero, positive, within int64. A
-// non-canonical form ("0042") could otherwise name the same user as "42".
-func parseKakaoID(s string) (int64, error) {
-	if len(s) == 0 || len(s) > 19 || s[0] == '0' {
-		return 0, errors.New("not a Kakao user ID")
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, errors.New("not a Kakao user ID")
-		}
-	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, errors.New("not a Kakao user ID")
-	}
-	return id, nil
-}
-
-// duplicateClaim reports the first of the security-relevant claims that
-// appears more than once in a JSON object, so that two parsers cannot read
-// different values from one token (parser-differential hardening, §E).
-func duplicateClaim(payload []byte) (string, bool) {
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return "", false
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return "", false
-		}
-		key, _ := tok.(string)
-		switch key {
-		case "iss", "aud", "sub", "nonce", "exp", "iat", "auth_time", "azp":
-			if seen[key] {
-				return key, true
-			}
-			seen[key] = true
-		}
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return "", false
-		}
-	}
-	return "", false
-}
-
-// redactJWT removes the token from an error text, should a library ever put
-// it there (C101).
-func redactJWT(msg, raw string) string {
-	if raw != "" && len(raw) > 16 {
-		msg = string(bytes.ReplaceAll([]byte(msg), []byte(raw), []byte("[id_token]")))
-	}
-	return msg
+	_, err := k.oidc.Verifier(ctx)
+	return err
 }

@@ -5,17 +5,15 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/kakaologin/kakaologin/kakaogin/internal/idtoken"
 	"github.com/kakaologin/kakaologin/kakaogin/kakaoapi"
 	"github.com/kakaologin/kakaologin/session"
 )
@@ -36,7 +34,8 @@ type Kakao struct {
 	// it is not mounted; set by Mount.
 	webhookPath string
 
-	oidc oidcState
+	// oidc verifies ID tokens, with keys found through discovery.
+	oidc *idtoken.Provider
 	// refreshes merges concurrent token refreshes of one session.
 	refreshes singleflight.Group
 	// consentable are the items GET consent may ask for: Scopes,
@@ -75,6 +74,9 @@ func New(cfg Config) (*Kakao, error) {
 	}
 	k := &Kakao{cfg: s, api: api, sessions: s.Sessions, errors: er, consentable: map[string]bool{},
 		callbackFails: newFailLimiter(maxCallbackFailures, callbackFailWindow, s.Now)}
+	k.oidc = idtoken.NewProvider(idtoken.Config{
+		Issuer: s.issuer, ClientID: s.ClientID, Discovery: api, HTTPClient: api.HTTPClient(), Now: s.Now,
+	})
 	for _, list := range [][]string{s.Scopes, s.ExtraScopes} {
 		for _, sc := range list {
 			k.consentable[sc] = true
@@ -191,58 +193,4 @@ func randomToken() string {
 func hashState(state string) string {
 	sum := sha256.Sum256([]byte(state))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
-// oidcState is the discovery result, fetched once per process.
-type oidcState struct {
-	mu       sync.Mutex
-	verifier *idTokenVerifier
-	lastErr  time.Time
-}
-
-// ErrDiscovery is matched by errors about Kakao's OIDC discovery document.
-var ErrDiscovery = errors.New("kakaogin: OIDC discovery")
-
-// Check fetches Kakao's OIDC discovery document and verifies that it names
-// the configured issuer exactly and a key set on the issuer's host. Call it
-// at startup to fail fast; otherwise the first login does it. It is a no-op
-// with DisableOIDC.
-func (k *Kakao) Check(ctx context.Context) error {
-	if k.cfg.DisableOIDC {
-		return nil
-	}
-	_, err := k.verifier(ctx)
-	return err
-}
-
-// minDiscoveryRetry spaces discovery attempts after a failure.
-const minDiscoveryRetry = 10 * time.Second
-
-// verifier returns the ID-token verifier, fetching discovery on first use.
-func (k *Kakao) verifier(ctx context.Context) (*idTokenVerifier, error) {
-	o := &k.oidc
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.verifier != nil {
-		return o.verifier, nil
-	}
-	if !o.lastErr.IsZero() && k.cfg.Now().Sub(o.lastErr) < minDiscoveryRetry {
-		return nil, fmt.Errorf("%w: not available, retry later", ErrDiscovery)
-	}
-	d, err := k.api.Discover(ctx)
-	if err != nil {
-		o.lastErr = k.cfg.Now()
-		return nil, fmt.Errorf("%w: %w", ErrDiscovery, err)
-	}
-	if d.Issuer != k.cfg.issuer {
-		return nil, fmt.Errorf("%w: issuer %q is not the configured %q", ErrDiscovery, d.Issuer, k.cfg.issuer)
-	}
-	ju, err := url.Parse(d.JWKSURL)
-	iu, _ := url.Parse(k.cfg.issuer)
-	if err != nil || ju.Host != iu.Host || ju.Scheme != iu.Scheme {
-		return nil, fmt.Errorf("%w: jwks_uri is not on the issuer's host", ErrDiscovery)
-	}
-	ks := newKeySet(d.JWKSURL, k.api.HTTPClient(), k.cfg.Now)
-	o.verifier = newIDTokenVerifier(k.cfg.issuer, k.cfg.ClientID, ks, k.cfg.Now)
-	return o.verifier, nil
 }

@@ -586,8 +586,13 @@ func TestCheckDiscoveryIssuer(t *testing.T) {
 		}
 	}
 	h := newHarness(t)
-	h.kg.cfg.issuer += "/" // trailing slash
-	if err := h.kg.Check(context.Background()); !errors.Is(err, ErrDiscovery) {
+	cfg := h.cfg
+	cfg.Issuer = h.fake.URL + "/" // trailing slash
+	kg, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kg.Check(context.Background()); !errors.Is(err, ErrDiscovery) {
 		t.Fatalf("C3: trailing-slash issuer accepted: %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kakaologin/kakaologin/kakaogin/internal/idtoken"
 	"github.com/kakaologin/kakaologin/kakaogin/kakaoapi"
 	"github.com/kakaologin/kakaologin/session"
 )
@@ -215,11 +216,11 @@ func (k *Kakao) checkRefreshedIDToken(ctx context.Context, tok *kakaoapi.Token, 
 	if k.cfg.DisableOIDC {
 		return nil
 	}
-	v, err := k.verifier(ctx)
+	v, err := k.oidc.Verifier(ctx)
 	if err != nil {
 		return err
 	}
-	claims, err := v.Verify(ctx, tok.IDToken, idTokenChecks{AccessToken: tok.AccessToken})
+	claims, err := v.Verify(ctx, tok.IDToken, idtoken.Checks{AccessToken: tok.AccessToken})
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/kakaologin/kakaologin/kakaogin/internal/idtoken"
 )
 
 // Kakao's unlink callback: Kakao tells the app that a user
@@ -172,7 +174,7 @@ func parseUnlinkCallback(vals url.Values, appID string) (unlinkCallback, *Error)
 	if len(uid) != 1 {
 		return bad("user_id missing or repeated")
 	}
-	id, err := parseKakaoID(uid[0])
+	id, err := idtoken.ParseKakaoID(uid[0])
 	if err != nil {
 		return bad("user_id is not a Kakao user ID")
 	}

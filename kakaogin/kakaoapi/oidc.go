@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Discovery is Kakao's OpenID Connect discovery document (§3.1).
+// Discovery is Kakao's OpenID Connect discovery document.
 type Discovery struct {
 	Issuer                            string   `json:"issuer"`
 	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
@@ -29,7 +29,8 @@ type Discovery struct {
 
 // Discover fetches the discovery document
 // (/.well-known/openid-configuration). It does not compare Issuer with an
-// expected value; the caller must (C3).
+// expected value; the caller must, or a wrong base URL could hand it
+// another issuer's keys.
 func (c *Client) Discover(ctx context.Context) (*Discovery, error) {
 	const op = "discovery"
 	body, err := c.kauth(ctx, op, http.MethodGet, "/.well-known/openid-configuration", nil, MaxTokenResponse)
@@ -46,7 +47,7 @@ func (c *Client) Discover(ctx context.Context) (*Discovery, error) {
 	return &d, nil
 }
 
-// IDTokenClaims are the claims of an ID token (§3.3) as decoded by Kakao's
+// IDTokenClaims are the claims of an ID token as decoded by Kakao's
 // ID-token info API.
 type IDTokenClaims struct {
 	Issuer   string    `json:"iss"`
@@ -79,7 +80,7 @@ func (c *IDTokenClaims) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// IDTokenInfo asks Kakao to decode idToken (/oauth/tokeninfo, §3.5). It is
+// IDTokenInfo asks Kakao to decode idToken (/oauth/tokeninfo). It is
 // for debugging only: Kakao forbids using it to validate tokens in
 // production; verify ID tokens locally with the JWKS. An invalid token gives
 // an error matching ErrInvalidToken.
@@ -102,7 +103,7 @@ func (c *Client) IDTokenInfo(ctx context.Context, idToken string) (*IDTokenClaim
 	return &claims, nil
 }
 
-// UserInfo is the OpenID Connect userinfo answer (§3.6). Claims the user did
+// UserInfo is the OpenID Connect userinfo answer. Claims the user did
 // not consent to are empty (nil for the booleans).
 type UserInfo struct {
 	Subject       string `json:"sub"`
@@ -120,8 +121,9 @@ type UserInfo struct {
 }
 
 // UserInfo returns the OIDC userinfo of the user who owns the access token
-// (/v1/oidc/userinfo, §3.6). auth must be a user token. The caller must check
-// that Subject equals the verified ID token's sub (C50).
+// (/v1/oidc/userinfo). auth must be a user token. The caller must check
+// that Subject equals the verified ID token's sub, or the answer may describe
+// another user.
 func (c *Client) UserInfo(ctx context.Context, auth Auth) (*UserInfo, error) {
 	e := endpoint{op: "oidc userinfo", method: http.MethodGet, path: "/v1/oidc/userinfo", userOnly: true}
 	var u UserInfo

@@ -1,4 +1,4 @@
-package kakaogin
+package idtoken
 
 import (
 	"context"
@@ -19,7 +19,8 @@ import (
 
 // ErrUnknownSigningKey is returned when an ID token names a key that is not
 // in Kakao's key set, even after a refetch (or when a refetch is not allowed
-// yet). Logins that fail with it may succeed when tried again (R5).
+// yet). Kakao may have just rotated its keys, so a login that fails with it
+// may succeed when tried again.
 var ErrUnknownSigningKey = errors.New("kakaogin: ID token signed with an unknown key")
 
 // ErrKeySetUnavailable is returned when Kakao's key set cannot be fetched
@@ -27,7 +28,7 @@ var ErrUnknownSigningKey = errors.New("kakaogin: ID token signed with an unknown
 // login failing with it may succeed when tried again.
 var ErrKeySetUnavailable = errors.New("kakaogin: Kakao's ID-token key set is unavailable")
 
-// Refetch limits (C45): go-oidc's own key set refetches on every failure,
+// Refetch limits: go-oidc's own key set refetches on every failure,
 // and Kakao may block frequent key fetches. One key ID forces at most one
 // refetch per minKeyRefetch, and all key IDs together at most
 // maxFetchesPerWindow per fetchWindow.
@@ -42,11 +43,13 @@ const (
 // use, cached, and refetched only for an unknown key ID, at most once per
 // minKeyRefetch, with concurrent refetches merged into one request.
 //
-// It accepts only RS256 signatures (C36, C37) by keys of the published set
-// (C43): a token's own jwk, jku, x5u or x5c header is never used, and a
-// token carrying crit is refused. Keys it cannot use (other kty, use=enc,
-// unparseable) are skipped, not fatal (C46). A token without kid is
-// accepted when exactly one published key verifies it (C44).
+// It accepts only RS256 signatures (the one algorithm Kakao signs with, so
+// "none" and HMAC-with-the-public-key tricks cannot work) by keys of the
+// published set: a token's own jwk, jku, x5u or x5c header is never used,
+// since an attacker controls it, and a token carrying crit is refused. Keys
+// it cannot use (other kty, use=enc, unparseable) are skipped, not fatal, so
+// one odd key Kakao adds does not stop every login. A token without kid is
+// accepted when exactly one published key verifies it.
 type keySet struct {
 	url  string
 	hc   *http.Client
@@ -162,7 +165,7 @@ func (k *keySet) cached(ctx context.Context) ([]jose.JSONWebKey, error) {
 }
 
 // refresh fetches the key set for a token naming kid, unless the limits
-// forbid it (C45), in which case it returns the cached keys. Concurrent
+// forbid it, in which case it returns the cached keys. Concurrent
 // callers share one request.
 func (k *keySet) refresh(ctx context.Context, kid string) ([]jose.JSONWebKey, error) {
 	k.mu.Lock()
@@ -261,7 +264,7 @@ func (k *keySet) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {
 }
 
 // parseJWKS keeps the RSA signing keys of a JWKS document and skips every
-// key it cannot use (C46). A document without one usable key is an error.
+// key it cannot use. A document without one usable key is an error.
 func parseJWKS(body []byte) ([]jose.JSONWebKey, error) {
 	var doc struct {
 		Keys []json.RawMessage `json:"keys"`

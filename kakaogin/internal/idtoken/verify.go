@@ -1,0 +1,280 @@
+package idtoken
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+)
+
+// ErrInvalid is matched (errors.Is) by every ID-token validation failure.
+// Its text never contains the token.
+var ErrInvalid = errors.New("kakaogin: invalid ID token")
+
+// clockLeeway is the clock skew tolerated for exp, iat and auth_time.
+const clockLeeway = 60 * time.Second
+
+// MaxExchangeAge is how old an ID token returned by a code exchange may be
+// (Checks.MaxAge): such a token was issued moments ago, so a much older one
+// is stale or replayed.
+const MaxExchangeAge = 10 * time.Minute
+
+// Claims are the verified claims of a Kakao ID token.
+type Claims struct {
+	Subject  string // Kakao service user ID, digits only
+	KakaoID  int64
+	IssuedAt time.Time
+	Expiry   time.Time
+	AuthTime time.Time // zero when absent
+	Nickname string
+	Picture  string
+	Email    string // never a proof of anything by itself
+}
+
+// Verifier checks Kakao ID tokens: go-oidc checks the signature (through
+// the cached key set), iss and that aud contains the client ID; Verify makes
+// the other checks of OpenID Connect Core, section 3.1.3.7, that go-oidc
+// leaves to its callers. The package doc lists them all. Get one from
+// Provider.Verifier; it is safe for concurrent use.
+type Verifier struct {
+	issuer   string
+	clientID string
+	ks       oidc.KeySet
+	cfg      oidc.Config
+	now      func() time.Time
+}
+
+// newVerifier checks tokens of issuer for clientID, signed by keys of ks
+// (issuer, audience, subject, expiry and issue time, nonce, auth_time).
+func newVerifier(issuer, clientID string, ks oidc.KeySet, now func() time.Time) *Verifier {
+	return &Verifier{
+		issuer: issuer, clientID: clientID, ks: ks, now: now,
+		cfg: oidc.Config{
+			ClientID:             clientID,
+			SupportedSigningAlgs: []string{oidc.RS256},
+			SkipExpiryCheck:      true, // checked below, with the documented leeway
+			Now:                  now,
+		},
+	}
+}
+
+// recordingKeySet remembers the key set's error, which go-oidc flattens to
+// text, so that callers can still branch on ErrUnknownSigningKey.
+type recordingKeySet struct {
+	oidc.KeySet
+	err error
+}
+
+func (r *recordingKeySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
+	p, err := r.KeySet.VerifySignature(ctx, jwt)
+	r.err = err
+	return p, err
+}
+
+// Checks says what, beyond the signature and the standard claims, an ID
+// token must satisfy.
+type Checks struct {
+	// Nonce is the login attempt's nonce; empty means no nonce check, for
+	// ID tokens returned by a token refresh, which belong to no login
+	// attempt.
+	Nonce string
+	// MaxAge bounds how long ago the token was issued; 0 means no bound.
+	MaxAge time.Duration
+	// AuthAfter, when not zero, requires auth_time at or after it (minus
+	// the clock leeway): the user must have authenticated again, not been
+	// let through on an older Kakao session.
+	AuthAfter time.Time
+	// AccessToken, when not empty, is checked against at_hash if present.
+	AccessToken string
+}
+
+// Verify validates raw and returns its claims. Every failure matches
+// ErrInvalid; a failure to get the signing key also matches
+// ErrUnknownSigningKey or ErrKeySetUnavailable. No error text contains the
+// token.
+func (t *Verifier) Verify(ctx context.Context, raw string, want Checks) (*Claims, error) {
+	if raw == "" {
+		return nil, fmt.Errorf("%w: missing", ErrInvalid)
+	}
+	if err := precheckJWT(raw); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	rec := &recordingKeySet{KeySet: t.ks}
+	tok, err := oidc.NewVerifier(t.issuer, rec, &t.cfg).Verify(ctx, raw)
+	if err != nil {
+		if errors.Is(rec.err, ErrUnknownSigningKey) || errors.Is(rec.err, ErrKeySetUnavailable) {
+			return nil, fmt.Errorf("%w: %w", ErrInvalid, rec.err)
+		}
+		return nil, fmt.Errorf("%w: %s", ErrInvalid, redactJWT(err.Error(), raw))
+	}
+	var payload json.RawMessage
+	if err := tok.Claims(&payload); err != nil {
+		return nil, fmt.Errorf("%w: claims: %v", ErrInvalid, err)
+	}
+	if name, dup := duplicateClaim(payload); dup {
+		return nil, fmt.Errorf("%w: claim %q appears twice", ErrInvalid, name)
+	}
+	var raws map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &raws); err != nil {
+		return nil, fmt.Errorf("%w: claims: %v", ErrInvalid, err)
+	}
+	c, err := t.checkClaims(raws, tok, want)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return c, nil
+}
+
+// checkClaims applies the checks go-oidc does not make.
+func (t *Verifier) checkClaims(raws map[string]json.RawMessage, tok *oidc.IDToken, want Checks) (*Claims, error) {
+	now := t.now()
+
+	// aud: exactly our client ID, as a string or a one-element array, so a
+	// token issued to another app cannot log in here.
+	if len(tok.Audience) != 1 || tok.Audience[0] != t.clientID {
+		return nil, errors.New("aud must be exactly this app's client ID")
+	}
+	if azp, ok := raws["azp"]; ok {
+		var s string
+		if json.Unmarshal(azp, &s) != nil || s != t.clientID {
+			return nil, errors.New("azp is not this app's client ID")
+		}
+	}
+
+	// sub: a JSON string of 1–19 digits that fits an int64, so one Kakao
+	// user has exactly one spelling.
+	var sub string
+	if err := json.Unmarshal(raws["sub"], &sub); err != nil {
+		return nil, errors.New("sub must be a string")
+	}
+	id, err := ParseKakaoID(sub)
+	if err != nil {
+		return nil, fmt.Errorf("sub: %w", err)
+	}
+
+	// exp and iat, with leeway for clock skew.
+	if now.After(tok.Expiry.Add(clockLeeway)) {
+		return nil, errors.New("expired")
+	}
+	if _, ok := raws["iat"]; !ok || tok.IssuedAt.IsZero() {
+		return nil, errors.New("iat missing")
+	}
+	if tok.IssuedAt.After(now.Add(clockLeeway)) {
+		return nil, errors.New("iat in the future")
+	}
+	if want.MaxAge > 0 && now.Sub(tok.IssuedAt) > want.MaxAge {
+		return nil, errors.New("issued too long ago")
+	}
+
+	// nonce, compared in constant time: the token belongs to this login
+	// attempt and cannot be replayed into another.
+	if want.Nonce != "" {
+		if subtle.ConstantTimeCompare([]byte(tok.Nonce), []byte(want.Nonce)) != 1 {
+			return nil, errors.New("nonce does not match this login attempt")
+		}
+	}
+
+	c := &Claims{Subject: sub, KakaoID: id, IssuedAt: tok.IssuedAt, Expiry: tok.Expiry}
+	var extra struct {
+		AuthTime *int64 `json:"auth_time"`
+		Nickname string `json:"nickname"`
+		Picture  string `json:"picture"`
+		Email    string `json:"email"`
+	}
+	if err := tok.Claims(&extra); err != nil {
+		return nil, fmt.Errorf("claims: %v", err)
+	}
+	if extra.AuthTime != nil {
+		c.AuthTime = time.Unix(*extra.AuthTime, 0)
+	}
+	c.Nickname, c.Picture, c.Email = extra.Nickname, extra.Picture, extra.Email
+
+	// auth_time when the user had to authenticate again, so a
+	// re-authentication cannot be satisfied by an old login.
+	if !want.AuthAfter.IsZero() && (c.AuthTime.IsZero() || c.AuthTime.Before(want.AuthAfter.Add(-clockLeeway))) {
+		return nil, errors.New("auth_time is older than this re-authentication")
+	}
+
+	// at_hash, when present (OpenID Connect Core 3.1.3.8): the access
+	// token came with this ID token.
+	if want.AccessToken != "" && tok.AccessTokenHash != "" {
+		sum := sha256.Sum256([]byte(want.AccessToken))
+		exp := base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
+		if subtle.ConstantTimeCompare([]byte(exp), []byte(tok.AccessTokenHash)) != 1 {
+			return nil, errors.New("at_hash does not match the access token")
+		}
+	}
+	return c, nil
+}
+
+// maxIDToken bounds the size of an ID token, so no parser sees a huge one.
+const maxIDToken = 16 << 10
+
+// precheckJWT checks the shape of a compact JWS before any parser sees it:
+// at most 16 KiB, exactly three parts of base64url characters, no JWE and
+// no JSON serialization.
+func precheckJWT(raw string) error {
+	if len(raw) > maxIDToken {
+		return errors.New("larger than 16 KiB")
+	}
+	dots := 0
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case c == '.':
+			dots++
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_':
+		default:
+			return errors.New("not a compact JWS")
+		}
+	}
+	if dots != 2 {
+		return errors.New("not a compact JWS")
+	}
+	return nil
+}
+
+// duplicateClaim reports the first of the security-relevant claims that
+// appears more than once in a JSON object, so that two parsers cannot read
+// different values from one token (parser-differential hardening, §E).
+func duplicateClaim(payload []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", false
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		key, _ := tok.(string)
+		switch key {
+		case "iss", "aud", "sub", "nonce", "exp", "iat", "auth_time", "azp":
+			if seen[key] {
+				return key, true
+			}
+			seen[key] = true
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// redactJWT removes the token from an error text, should a library ever put
+// it there: tokens never reach logs.
+func redactJWT(msg, raw string) string {
+	if raw != "" && len(raw) > 16 {
+		msg = string(bytes.ReplaceAll([]byte(msg), []byte(raw), []byte("[id_token]")))
+	}
+	return msg
+}
