@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/kakaologin/kakaologin/kakaogin"
 	"github.com/kakaologin/kakaologin/kakaogin/kakaotest"
 	"github.com/kakaologin/kakaologin/session"
@@ -126,7 +124,7 @@ func newApp(cfg appConfig) (*app, error) {
 		return nil, fmt.Errorf("redirect URL %q must end in /auth/kakao/callback (the site mounts Kakao Login on /auth/kakao)", kc.RedirectURL)
 	}
 	kc.Sessions, kc.Users = sm, st.Links()
-	kc.AllowInsecureHTTP = insecure || strings.HasPrefix(kc.AuthURL, "http:")
+	kc.AllowInsecureHTTP = insecure || strings.HasPrefix(kc.Endpoint.AuthURL, "http:")
 	if kc.AllowInsecureHTTP {
 		log.Warn("plain http: cookies without Secure and http:// Kakao URLs allowed; use this for local development only", "public_url", public)
 	}
@@ -138,9 +136,9 @@ func newApp(cfg appConfig) (*app, error) {
 		a.askable[s] = true
 	}
 	authOrigin := public
-	if u, err := url.Parse(kc.AuthURL); err == nil && kc.AuthURL != "" {
+	if u, err := url.Parse(kc.Endpoint.AuthURL); err == nil && kc.Endpoint.AuthURL != "" {
 		authOrigin = u.Scheme + "://" + u.Host
-	} else if kc.AuthURL == "" {
+	} else if kc.Endpoint.AuthURL == "" {
 		authOrigin = "https://kauth.kakao.com"
 	}
 	a.csp = "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'none'; " +
@@ -157,25 +155,29 @@ func newApp(cfg appConfig) (*app, error) {
 func (a *app) kakaoConfig(cfg appConfig, public string) kakaogin.Config {
 	redirect := public + "/auth/kakao/callback"
 	kc := kakaogin.Config{
-		Scopes:        loginScopes,
-		ExtraScopes:   extraScopes,
-		FindCandidate: a.findCandidate,
-		ProveURL:      "/link",
-		OnNewUser:     func(*gin.Context, kakaogin.NewUser) (string, error) { return "", kakaogin.ErrSignupRequired },
-		SignupURL:     "/signup",
-		CanDisconnect: a.canDisconnect,
-		OnUnlink:      a.onUnlink,
-		ErrorPage:     a.errorPage,
-		Logger:        a.log,
+		Scopes:      loginScopes,
+		ExtraScopes: extraScopes,
+		Linking: kakaogin.LinkingConfig{
+			FindCandidate: a.findCandidate,
+			ProveURL:      "/link",
+			OnNewUser:     func(context.Context, kakaogin.NewUser) (string, error) { return "", kakaogin.ErrSignupRequired },
+			SignupURL:     "/signup",
+			CanDisconnect: a.canDisconnect,
+		},
+		Unlink:    kakaogin.UnlinkConfig{OnUnlink: a.onUnlink},
+		ErrorPage: a.errorPage,
+		Logger:    a.log,
 	}
 	if k := cfg.Kakao; k.ClientID != "" {
-		kc.ClientID, kc.ClientSecret, kc.AdminKey, kc.AppID = k.ClientID, k.ClientSecret, k.AdminKey, k.AppID
+		kc.ClientID, kc.ClientSecret, kc.AdminKey = k.ClientID, k.ClientSecret, k.AdminKey
 		kc.RedirectURL = redirect
 		if k.RedirectURL != "" {
 			kc.RedirectURL = k.RedirectURL
 		}
 		kc.ServiceTerms = k.ServiceTerms
-		kc.UnlinkCallback = k.AdminKey != "" && k.AppID != 0
+		if k.AdminKey != "" && k.AppID != 0 {
+			kc.Unlink.Callback = &kakaogin.UnlinkCallback{AppID: k.AppID}
+		}
 		return kc
 	}
 	a.demo = true
@@ -194,10 +196,10 @@ func (a *app) kakaoConfig(cfg appConfig, public string) kakaogin.Config {
 		)
 	}
 	a.fake = fake
-	kc.ClientID, kc.ClientSecret, kc.AdminKey, kc.AppID = fake.ClientID, fake.ClientSecret, fake.AdminKey, fake.AppID
+	kc.ClientID, kc.ClientSecret, kc.AdminKey = fake.ClientID, fake.ClientSecret, fake.AdminKey
 	kc.RedirectURL = redirect
-	kc.AuthURL, kc.APIURL = fake.URL, fake.URL
-	kc.UnlinkCallback = true
+	kc.Endpoint = kakaogin.Endpoint{AuthURL: fake.URL, APIURL: fake.URL}
+	kc.Unlink.Callback = &kakaogin.UnlinkCallback{AppID: fake.AppID}
 	for _, t := range kakaotest.DefaultServiceTerms() {
 		kc.ServiceTerms = append(kc.ServiceTerms, t.Tag)
 	}

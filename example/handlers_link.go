@@ -12,7 +12,7 @@ import (
 	"github.com/kakaologin/kakaologin/kakaogin"
 )
 
-// findCandidate is Config.FindCandidate: a site account with the Kakao
+// findCandidate is Config.Linking.FindCandidate: a site account with the Kakao
 // account's email, when Kakao says the email is valid and verified. The
 // library then asks the user to prove it (GET /link) before linking.
 func (a *app) findCandidate(ctx context.Context, nu kakaogin.NewUser) (kakaogin.Candidate, bool, error) {
@@ -29,7 +29,7 @@ func (a *app) findCandidate(ctx context.Context, nu kakaogin.NewUser) (kakaogin.
 	return kakaogin.Candidate{UserID: u.ID, EmailVerified: u.EmailVerified}, true, nil
 }
 
-// canDisconnect is Config.CanDisconnect: only accounts with a password
+// canDisconnect is Config.Linking.CanDisconnect: only accounts with a password
 // may drop their Kakao link.
 func (a *app) canDisconnect(ctx context.Context, userID string) (bool, error) {
 	u, err := a.users.byID(ctx, userID)
@@ -39,7 +39,7 @@ func (a *app) canDisconnect(ctx context.Context, userID string) (bool, error) {
 	return u.HasPassword, err
 }
 
-// onUnlink is Config.OnUnlink: the user left through the site (delete
+// onUnlink is Config.Unlink.OnUnlink: the user left through the site (delete
 // account) or at Kakao. Kakao-only accounts, and every account whose owner
 // asked for deletion, are deleted; a password account that only lost its
 // Kakao connection at Kakao is kept, with its other logins ended. It is
@@ -62,7 +62,7 @@ func (a *app) onUnlink(ctx context.Context, ev kakaogin.UnlinkEvent) error {
 	return a.users.delete(ctx, u.ID)
 }
 
-// linkPage is Config.ProveURL: a Kakao login matched a site account by
+// linkPage is Config.Linking.ProveURL: a Kakao login matched a site account by
 // email; the user proves it with its password before it is linked.
 func (a *app) linkPage(c *gin.Context) {
 	p, ok := a.kg.Pending(c)
@@ -97,14 +97,14 @@ func (a *app) prove(c *gin.Context) {
 		a.fail(c, http.StatusInternalServerError, kakaogin.CodeInternal, err)
 		return
 	}
-	if err := a.kg.CompleteLink(c, u.ID); err != nil {
+	if err := a.kg.CompletePending(c, u.ID); err != nil {
 		a.completeFail(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/account?kakao_linked=1")
 }
 
-// signupPage is Config.SignupURL: a new Kakao user completes a site
+// signupPage is Config.Linking.SignupURL: a new Kakao user completes a site
 // account (here just a display name).
 func (a *app) signupPage(c *gin.Context) {
 	p, ok := a.kg.Pending(c)
@@ -137,7 +137,7 @@ func (a *app) signup(c *gin.Context) {
 		a.fail(c, http.StatusInternalServerError, kakaogin.CodeInternal, err)
 		return
 	}
-	if err := a.kg.CompleteSignup(c, id); err != nil {
+	if err := a.kg.CompletePending(c, id); err != nil {
 		_ = a.users.delete(ctx, id)
 		a.completeFail(c, err)
 		return
@@ -147,7 +147,7 @@ func (a *app) signup(c *gin.Context) {
 
 // abandon drops a pending signup or link.
 func (a *app) abandon(c *gin.Context) {
-	if err := a.kg.AbandonSignup(c); err != nil && !errors.Is(err, kakaogin.ErrNotPending) {
+	if err := a.kg.AbandonPending(c); err != nil && !errors.Is(err, kakaogin.ErrNotPending) {
 		a.fail(c, http.StatusServiceUnavailable, kakaogin.CodeSessionUnavailable, err)
 		return
 	}

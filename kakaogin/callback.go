@@ -81,7 +81,7 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 		return
 	}
 	// RFC 9207: when Kakao names an issuer it must be ours (mix-up defence).
-	if iss, ok := q["iss"]; ok && iss != k.cfg.issuer {
+	if iss, ok := q["iss"]; ok && iss != k.cfg.Endpoint.Issuer {
 		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("iss parameter names another issuer")))
 		return
 	}
@@ -129,7 +129,7 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 		id.Scopes = cur.Scopes
 	default: // a login of a Kakao user not linked yet: the host's linking hooks decide
 		if id.UserID == "" && k.linkingConfigured() {
-			pending, err := k.resolveNewUser(ctx, c, id, user)
+			pending, err := k.resolveNewUser(ctx, id, user)
 			if err != nil {
 				k.fail(c, asError(err))
 				return
@@ -139,6 +139,11 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 				return
 			}
 		}
+	}
+	if err := k.callOnLogin(c.Request.Context(), identityOf(id)); err != nil {
+		k.endRefusedLogin(c, err)
+		k.fail(c, asError(err))
+		return
 	}
 	if k.isPending(c) {
 		// A pending signup or proof left behind by an earlier attempt must
@@ -153,9 +158,6 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 		return
 	}
 	k.event(ctx, "login", "kakao_id", id.KakaoID, "user_id", id.UserID)
-	if k.cfg.OnLogin != nil {
-		k.cfg.OnLogin(c, identityOf(id))
-	}
 	setPageHeaders(c.Writer.Header(), "")
 	c.Redirect(http.StatusSeeOther, flow.ReturnTo)
 }
@@ -164,7 +166,7 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 // user. It returns the login state to save and Kakao's user info.
 func (k *Kakao) identify(ctx context.Context, tok *kakaoapi.Token, flow session.Flow) (*session.Login, *kakaoapi.User, error) {
 	var claims *idtoken.Claims
-	if !k.cfg.DisableOIDC {
+	if !k.cfg.Login.DisableOIDC {
 		v, err := k.oidc.Verifier(ctx)
 		if err != nil {
 			return nil, nil, newError(http.StatusServiceUnavailable, CodeKakaoUnavailable, err)
@@ -248,9 +250,9 @@ func (k *Kakao) sendPending(c *gin.Context, p *PendingIdentity, l *session.Login
 		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
 		return
 	}
-	to := k.cfg.SignupURL
+	to := k.cfg.Linking.SignupURL
 	if p.Kind == PendingProof {
-		to = k.cfg.ProveURL
+		to = k.cfg.Linking.ProveURL
 	}
 	k.event(c.Request.Context(), "login pending", "kakao_id", l.KakaoID, "kind", p.Kind)
 	setPageHeaders(c.Writer.Header(), "")

@@ -44,20 +44,24 @@ func TestConfigFailsClosed(t *testing.T) {
 		{"C1 redirect with user info", func(c *Config) { c.RedirectURL = "https://u:p@example.com/cb" }, "RedirectURL"},
 		{"C1 redirect with fragment", func(c *Config) { c.RedirectURL = "https://example.com/cb#x" }, "RedirectURL"},
 		{"C1 redirect with query", func(c *Config) { c.RedirectURL = "https://example.com/cb?x=1" }, "query"},
-		{"C1 relative AuthURL", func(c *Config) { c.AuthURL = "kauth.kakao.com" }, "AuthURL"},
-		{"C1 http AuthURL", func(c *Config) { c.AuthURL = "http://kauth.kakao.com" }, "AuthURL"},
-		{"C1 relative APIURL", func(c *Config) { c.APIURL = "/kapi" }, "APIURL"},
-		{"C3 relative issuer", func(c *Config) { c.Issuer = "kauth.kakao.com" }, "Issuer"},
+		{"C1 relative AuthURL", func(c *Config) { c.Endpoint.AuthURL = "kauth.kakao.com" }, "Endpoint.AuthURL"},
+		{"C1 http AuthURL", func(c *Config) { c.Endpoint.AuthURL = "http://kauth.kakao.com" }, "Endpoint.AuthURL"},
+		{"C1 relative APIURL", func(c *Config) { c.Endpoint.APIURL = "/kapi" }, "Endpoint.APIURL"},
+		{"C3 relative issuer", func(c *Config) { c.Endpoint.Issuer = "kauth.kakao.com" }, "Endpoint.Issuer"},
 		{"C10 unknown scope", func(c *Config) { c.Scopes = []string{"profile_nicknam"} }, "profile_nicknam"},
 		{"service terms with a comma", func(c *Config) { c.ServiceTerms = []string{"a,b"} }, "service terms"},
-		{"C70 return origin not https", func(c *Config) { c.AllowedReturnOrigins = []string{"http://app.example.com"} }, "AllowedReturnOrigins"},
-		{"C70 return origin with path", func(c *Config) { c.AllowedReturnOrigins = []string{"https://app.example.com/x"} }, "AllowedReturnOrigins"},
-		{"C1 unlink callback without admin key", func(c *Config) { c.UnlinkCallback, c.AppID = true, 1 }, "AdminKey"},
-		{"C1 unlink callback without app ID", func(c *Config) { c.UnlinkCallback, c.AdminKey = true, "k" }, "AppID"},
-		{"logout redirect relative", func(c *Config) { c.LogoutRedirectURL = "/logout/callback" }, "LogoutRedirectURL"},
-		{"after-logout URL off site", func(c *Config) { c.AfterLogoutURL = "//evil.example" }, "AfterLogoutURL"},
-		{"after-login URL off site", func(c *Config) { c.AfterLoginURL = "//evil.example" }, "AfterLoginURL"},
-		{"after-login URL absolute", func(c *Config) { c.AfterLoginURL = "https://evil.example" }, "AfterLoginURL"},
+		{"C70 return origin not https", func(c *Config) { c.Login.AllowedReturnOrigins = []string{"http://app.example.com"} }, "Login.AllowedReturnOrigins"},
+		{"C70 return origin with path", func(c *Config) { c.Login.AllowedReturnOrigins = []string{"https://app.example.com/x"} }, "Login.AllowedReturnOrigins"},
+		{"C1 unlink callback without admin key", func(c *Config) { c.Unlink.Callback = &UnlinkCallback{AppID: 1} }, "AdminKey"},
+		{"C1 unlink callback without app ID", func(c *Config) { c.Unlink.Callback, c.AdminKey = &UnlinkCallback{}, "k" }, "AppID"},
+		{"logout redirect relative", func(c *Config) { c.Logout.RedirectURL = "/logout/callback" }, "Logout.RedirectURL"},
+		{"after-logout URL off site", func(c *Config) { c.Logout.AfterURL = "//evil.example" }, "Logout.AfterURL"},
+		{"after-login URL off site", func(c *Config) { c.Login.AfterURL = "//evil.example" }, "Login.AfterURL"},
+		{"after-login URL absolute", func(c *Config) { c.Login.AfterURL = "https://evil.example" }, "Login.AfterURL"},
+		{"redirect path not ending in /callback", func(c *Config) { c.RedirectURL = "https://example.com/auth/kakao/cb" }, "/callback"},
+		{"redirect path with a trailing slash", func(c *Config) { c.RedirectURL = "https://example.com/auth/kakao/callback/" }, "/callback"},
+		{"redirect path not clean", func(c *Config) { c.RedirectURL = "https://example.com/auth/../kakao/callback" }, "/callback"},
+		{"redirect path with a route parameter", func(c *Config) { c.RedirectURL = "https://example.com/:tenant/callback" }, "/callback"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,18 +81,21 @@ func TestConfigFailsClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.AuthURL != "https://kauth.kakao.com" || s.APIURL != "https://kapi.kakao.com" || s.issuer != "https://kauth.kakao.com" || s.AfterLoginURL != "/" {
+	if s.Endpoint.AuthURL != "https://kauth.kakao.com" || s.Endpoint.APIURL != "https://kapi.kakao.com" || s.Endpoint.Issuer != "https://kauth.kakao.com" || s.Login.AfterURL != "/" {
 		t.Fatalf("defaults: %+v", s)
+	}
+	if s.mount != "/auth/kakao" || s.Logout.AfterURL != "/" || s.Logout.RedirectURL != "https://example.com/auth/kakao/logout/callback" {
+		t.Fatalf("derived: mount %q, logout %q %q", s.mount, s.Logout.AfterURL, s.Logout.RedirectURL)
 	}
 	dev := good()
 	dev.AllowInsecureHTTP = true
-	dev.RedirectURL, dev.AuthURL, dev.APIURL = "http://localhost:8080/cb", "http://127.0.0.1:9/", "http://127.0.0.1:9"
+	dev.RedirectURL, dev.Endpoint.AuthURL, dev.Endpoint.APIURL = "http://localhost:8080/callback", "http://127.0.0.1:9/", "http://127.0.0.1:9"
 	s, err = dev.validate()
 	if err != nil {
 		t.Fatalf("development settings refused: %v", err)
 	}
-	if s.AuthURL != "http://127.0.0.1:9" || s.issuer != "http://127.0.0.1:9" {
-		t.Fatalf("AuthURL %q issuer %q", s.AuthURL, s.issuer)
+	if s.Endpoint.AuthURL != "http://127.0.0.1:9" || s.Endpoint.Issuer != "http://127.0.0.1:9" || s.mount != "" {
+		t.Fatalf("AuthURL %q issuer %q mount %q", s.Endpoint.AuthURL, s.Endpoint.Issuer, s.mount)
 	}
 }
 

@@ -94,14 +94,14 @@ func (k *Kakao) checkCSRF(c *gin.Context) bool {
 }
 
 // newCrossOrigin builds the Fetch-metadata / Origin check, trusting the
-// app's own origin (from RedirectURL) and AllowedReturnOrigins.
+// app's own origin (from RedirectURL) and Login.AllowedReturnOrigins.
 func newCrossOrigin(s *settings) (*http.CrossOriginProtection, error) {
 	p := http.NewCrossOriginProtection()
 	own := s.redirect.Scheme + "://" + s.redirect.Host
 	if err := p.AddTrustedOrigin(own); err != nil {
 		return nil, err
 	}
-	for _, o := range s.AllowedReturnOrigins {
+	for _, o := range s.Login.AllowedReturnOrigins {
 		if err := p.AddTrustedOrigin(strings.TrimSuffix(o, "/")); err != nil {
 			return nil, err
 		}

@@ -12,9 +12,10 @@ import (
 
 // handleDisconnect is POST disconnect: remove the Kakao link from the
 // current host user without leaving the host. The host must confirm
-// another way to log in exists (CanDisconnect); with
-// DisconnectUnlinksKakao the app is also unlinked at Kakao. Every Kakao
-// session of the user ends: the next login is through the host's own.
+// another way to log in exists (Linking.CanDisconnect); with
+// Linking.DisconnectUnlinksKakao the app is also unlinked at Kakao. Every
+// Kakao session of the user ends: the next login is through the host's
+// own.
 func (k *Kakao) handleDisconnect(c *gin.Context) {
 	l, ok := k.sessions.Login(c)
 	if !ok || l.UserID == "" || k.isPending(c) {
@@ -25,11 +26,13 @@ func (k *Kakao) handleDisconnect(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	if k.cfg.CanDisconnect == nil {
-		k.fail(c, newError(http.StatusForbidden, CodeForbidden, errors.New("disconnecting is not enabled (CanDisconnect is nil)")))
+	if k.cfg.Linking.CanDisconnect == nil {
+		k.fail(c, newError(http.StatusForbidden, CodeForbidden, errors.New("disconnecting is not enabled (Linking.CanDisconnect is nil)")))
 		return
 	}
-	okay, err := k.cfg.CanDisconnect(ctx, l.UserID)
+	hctx, cancel := context.WithTimeout(ctx, hookTimeout)
+	okay, err := k.cfg.Linking.CanDisconnect(hctx, l.UserID)
+	cancel()
 	if err != nil {
 		k.fail(c, newError(http.StatusInternalServerError, CodeHookFailed, err))
 		return
@@ -38,7 +41,7 @@ func (k *Kakao) handleDisconnect(c *gin.Context) {
 		k.fail(c, newError(http.StatusConflict, CodeNoOtherLogin, errors.New("no other way to log in")))
 		return
 	}
-	if k.cfg.DisconnectUnlinksKakao {
+	if k.cfg.Linking.DisconnectUnlinksKakao {
 		uctx, cancel := context.WithTimeout(ctx, unlinkTimeout)
 		defer cancel()
 		if err := k.UnlinkAtKakao(uctx, c, l.KakaoID); err != nil {
@@ -57,5 +60,5 @@ func (k *Kakao) handleDisconnect(c *gin.Context) {
 	_ = k.sessions.LogOut(c)
 	k.event(ctx, "disconnected", "kakao_id", l.KakaoID, "user_id", l.UserID)
 	setPageHeaders(c.Writer.Header(), "")
-	c.Redirect(http.StatusSeeOther, addQuery(k.cfg.AfterLogoutURL, "kakao_disconnected", "1"))
+	c.Redirect(http.StatusSeeOther, addQuery(k.cfg.Logout.AfterURL, "kakao_disconnected", "1"))
 }

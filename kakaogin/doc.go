@@ -14,12 +14,18 @@
 //		Users:        st.Links(),
 //	})
 //	r.Use(kg.Middleware())
-//	kg.Mount(r.Group("/auth/kakao"))
+//	kg.Mount(r) // under /auth/kakao, RedirectURL's directory
 //	r.GET("/me", kg.RequireLogin(), handler)
+//
+// Config holds a short required core and groups by concern (Endpoint,
+// Login, Linking, Unlink, Logout); New checks it once and nothing changes
+// the *Kakao afterwards. For tests, point Config.Endpoint at a kakaotest
+// server: Endpoint{AuthURL: fake.URL, APIURL: fake.URL}.
 //
 // # Routes
 //
-// Relative to the mount point:
+// Mount serves them under the directory of Config.RedirectURL's path
+// ("/auth/kakao" for ".../auth/kakao/callback"):
 //
 //	GET  login               start a login (next, prompt, login_hint)
 //	GET  callback            finish a login, consent or re-authentication
@@ -29,7 +35,7 @@
 //	GET  logout/callback     return from Kakao's account logout
 //	POST logout/everywhere   end every session of the user (CSRF)
 //	POST unlink              disconnect from Kakao and leave (CSRF)
-//	GET,POST unlink/callback Kakao's unlink callback (Config.UnlinkCallback)
+//	GET,POST unlink/callback Kakao's unlink callback (Config.Unlink.Callback)
 //	GET  consent/items       the user's consent items (JSON)
 //	POST consent/revoke      withdraw revocable items (CSRF)
 //	GET  terms               Kakao Sync service terms (JSON)
@@ -44,24 +50,40 @@
 //
 // # Linking
 //
-// The host keeps its own users; Config.Users (store's link store, or the
+// The host keeps its own users; Config.Users (a store's link store, or the
 // host's own table: see Example_ownUserTable) maps Kakao IDs to them. A
-// Kakao login whose Kakao ID is not linked goes through the hooks:
+// Kakao login whose Kakao ID is not linked goes through the Config.Linking
+// hooks:
 //
 //   - FindCandidate may name an existing account (by verified email or
 //     CI). By default nothing is linked until the user proves that account
 //     through the host's own login at ProveURL, where the host calls
-//     CompleteLink. LinkByVerifiedEmail links at once only when Kakao's
-//     email is valid and verified and the host's is verified too.
+//     CompletePending. Policy LinkByVerifiedEmail links at once only when
+//     Kakao's email is valid and verified and the host's is verified too.
 //   - OnNewUser creates a host user (linked once, even under concurrent
 //     first logins), or returns ErrSignupRequired to send the user to
-//     SignupURL, where the host calls CompleteSignup or AbandonSignup.
+//     SignupURL, where the host calls CompletePending or AbandonPending.
 //   - StartLink ("Connect Kakao") links the Kakao account to a host user
 //     the host has authenticated; POST disconnect removes it when
 //     CanDisconnect confirms another way to log in.
 //
 // While a signup or proof is pending, the session holds the Kakao identity
 // (Pending) but is not a logged-in user for CurrentUser or RequireLogin.
+//
+// # Hooks
+//
+// Every hook takes a context.Context first, never the *gin.Context, and
+// runs under a deadline of 5 seconds. Hooks that can stop something return
+// an error: OnLogin (refuses the login), FindCandidate and OnNewUser (the
+// login fails with an error page), CanDisconnect (refuses the disconnect),
+// OnUnlink (queued and retried until it succeeds; run Run once per
+// instance). OnLink and OnTokenRefreshed are notifications.
+//
+// # Calling Kakao
+//
+// Client(c) is the Kakao API client with the request's user's token,
+// refreshed as needed. API() is the same client without a user token, for
+// app-level calls with the admin key.
 //
 // # Security
 //

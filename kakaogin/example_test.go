@@ -20,8 +20,8 @@ import (
 )
 
 // A host app adds Kakao Login in about ten lines. Here the app runs against
-// the kakaotest fake; against real Kakao only the keys and the two URLs
-// (left at their defaults) differ.
+// the kakaotest fake; against real Kakao only the keys and the Endpoint
+// (left at its zero value) differ.
 func Example() {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -44,14 +44,16 @@ func Example() {
 		Scopes:       []string{"profile_nickname", "profile_image"},
 		Sessions:     sm,
 		Users:        st.Links(),
-		AuthURL:      fake.URL, APIURL: fake.URL, AllowInsecureHTTP: true, // test settings
-		Logger: slog.New(slog.DiscardHandler),
+		// test settings: the fake instead of Kakao, plain http, no log
+		Endpoint:          kakaogin.Endpoint{AuthURL: fake.URL, APIURL: fake.URL},
+		AllowInsecureHTTP: true,
+		Logger:            slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
 	r.Use(kg.Middleware())
-	kg.Mount(r.Group("/auth/kakao"))
+	kg.Mount(r) // the routes go under /auth/kakao, RedirectURL's directory
 	r.GET("/me", kg.RequireLogin(), func(c *gin.Context) {
 		id, _ := kakaogin.CurrentUser(c)
 		c.String(http.StatusOK, "hello, %s (%d)", id.Nickname, id.KakaoID)

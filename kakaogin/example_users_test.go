@@ -21,7 +21,7 @@ import (
 )
 
 // userTable stands for a host's own users table with a kakao_id column.
-// Implementing kakaogin.Users takes three methods; a real one runs SQL such
+// Implementing kakaogin.UserLinks takes three methods; a real one runs SQL such
 // as UPDATE users SET kakao_id = $1 WHERE id = $2 AND kakao_id IS NULL,
 // with a unique index on kakao_id.
 type userTable struct {
@@ -78,9 +78,9 @@ func (t *userTable) createUser(nu kakaogin.NewUser) string {
 	return id
 }
 
-// A host that keeps its own users table implements kakaogin.Users and
-// creates users in OnNewUser; the library links them (once, even under
-// concurrent first logins).
+// A host that keeps its own users table implements kakaogin.UserLinks and
+// creates users in Linking.OnNewUser; the library links them (once, even
+// under concurrent first logins).
 func Example_ownUserTable() {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -102,17 +102,20 @@ func Example_ownUserTable() {
 		Scopes:      []string{"profile_nickname"},
 		Sessions:    sm,
 		Users:       users,
-		OnNewUser: func(c *gin.Context, nu kakaogin.NewUser) (string, error) {
-			return users.createUser(nu), nil
+		Linking: kakaogin.LinkingConfig{
+			OnNewUser: func(ctx context.Context, nu kakaogin.NewUser) (string, error) {
+				return users.createUser(nu), nil
+			},
 		},
-		AuthURL: fake.URL, APIURL: fake.URL, AllowInsecureHTTP: true,
-		Logger: slog.New(slog.DiscardHandler),
+		Endpoint:          kakaogin.Endpoint{AuthURL: fake.URL, APIURL: fake.URL},
+		AllowInsecureHTTP: true,
+		Logger:            slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
 	r.Use(kg.Middleware())
-	kg.Mount(r.Group("/auth/kakao"))
+	kg.Mount(r)
 	r.GET("/account", kg.RequireLogin(), func(c *gin.Context) {
 		id, _ := kakaogin.CurrentUser(c)
 		c.String(http.StatusOK, "host user %s (Kakao %d)", id.UserID, id.KakaoID)

@@ -1,12 +1,11 @@
 package kakaogin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"testing"
-
-	"github.com/gin-gonic/gin"
 
 	"github.com/kakaologin/kakaologin/kakaogin/kakaotest"
 	"github.com/kakaologin/kakaologin/session"
@@ -90,7 +89,7 @@ func TestNewUserHookFails(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			broken := true
 			h := newHarness(t, withConfig(func(c *Config) {
-				c.OnNewUser = func(*gin.Context, NewUser) (string, error) {
+				c.Linking.OnNewUser = func(context.Context, NewUser) (string, error) {
 					if broken {
 						if mode == "panic" {
 							panic("host bug")

@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,7 +48,7 @@ type harness struct {
 	sm    *session.Manager
 	srv   *httptest.Server
 	eng   *gin.Engine
-	users Users
+	users UserLinks
 }
 
 type harnessOpt func(*Config, *[]kakaotest.Option)
@@ -93,13 +94,16 @@ func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 	h.sm = cfg.Sessions
 	h.st = h.sm.Store()
 	cfg.ClientID, cfg.ClientSecret = h.fake.ClientID, h.fake.ClientSecret
-	cfg.AdminKey, cfg.AppID, cfg.UnlinkCallback = h.fake.AdminKey, h.fake.AppID, true
+	cfg.AdminKey, cfg.Unlink.Callback = h.fake.AdminKey, &UnlinkCallback{AppID: h.fake.AppID}
 	h.fake.AddLogoutRedirectURI(h.srv.URL + "/auth/kakao/logout/callback")
 	h.logs = &secretSink{}
 	h.logs.add(h.fake.ClientSecret, h.fake.AdminKey)
 	cfg.Logger = slog.New(slog.NewTextHandler(h.logs, nil))
 	t.Cleanup(func() { h.logs.check(t) })
-	cfg.AuthURL, cfg.APIURL = h.fake.URL, h.fake.URL
+	cfg.Endpoint.AuthURL, cfg.Endpoint.APIURL = h.fake.URL, h.fake.URL
+	if !slices.Contains(cfg.ExtraScopes, "talk_message") { // the app's RequireScopes route needs it
+		cfg.ExtraScopes = append(slices.Clone(cfg.ExtraScopes), "talk_message")
+	}
 	if cfg.Users == nil {
 		cfg.Users = h.st.Links()
 	}
@@ -120,7 +124,7 @@ func (h *harness) mount(eng *gin.Engine, cfg Config) *Kakao {
 		h.t.Fatal(err)
 	}
 	eng.Use(kg.Middleware())
-	kg.Mount(eng.Group("/auth/kakao"))
+	kg.Mount(eng)
 	eng.GET("/", func(c *gin.Context) {
 		if id, ok := CurrentUser(c); ok {
 			c.String(http.StatusOK, "home: logged in as %d", id.KakaoID)

@@ -1,6 +1,7 @@
 package kakaogin
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -92,16 +93,15 @@ func (k *Kakao) loginRequired(c *gin.Context) {
 // RequireScopes lets through only logged-in requests whose user granted
 // every one of items. A logged-out request is handled as by RequireLogin;
 // a missing item sends browsers to the consent route for the missing items
-// (then back), and JSON clients get 403 listing them. The items become
-// allowed for GET consent. Like route registration, it must be called
-// before the app serves, and it panics on an unknown scope ID (a
-// programming error).
+// (then back), and JSON clients get 403 listing them. Every item must be
+// in Config.Scopes or Config.ExtraScopes, the items the app may ask for;
+// RequireScopes panics otherwise, when the route is set up, as gin does
+// for a bad route.
 func (k *Kakao) RequireScopes(items ...string) gin.HandlerFunc {
 	for _, s := range items {
-		if !knownScope(s) {
-			panic("kakaogin: RequireScopes: unknown scope " + s)
+		if !k.consentable[s] {
+			panic(fmt.Sprintf("kakaogin: RequireScopes: %q is not in Config.Scopes or Config.ExtraScopes", s))
 		}
-		k.consentable[s] = true
 	}
 	return func(c *gin.Context) {
 		id, ok := CurrentUser(c)

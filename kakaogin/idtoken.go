@@ -26,11 +26,11 @@ var ErrDiscovery = idtoken.ErrDiscovery
 
 // Check fetches Kakao's OIDC discovery document and verifies that it names
 // the configured issuer exactly and a key set on the issuer's host, so that
-// a wrong Issuer or AuthURL is found before the first login. Call it at
-// startup to fail fast; otherwise the first login does it. It is a no-op
-// with DisableOIDC.
+// a wrong Endpoint is found before the first login. Call it at startup to
+// fail fast; otherwise the first login does it. It is a no-op with
+// Login.DisableOIDC.
 func (k *Kakao) Check(ctx context.Context) error {
-	if k.cfg.DisableOIDC {
+	if k.cfg.Login.DisableOIDC {
 		return nil
 	}
 	_, err := k.oidc.Verifier(ctx)

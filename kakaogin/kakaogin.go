@@ -27,20 +27,16 @@ type Kakao struct {
 	errors   *errorRenderer
 	returnTo returnToPolicy
 
-	// mount is the path the routes were mounted at, e.g. "/auth/kakao";
-	// set by Mount before serving, read-only afterwards.
-	mount string
 	// webhookPath is the full path of the unlink callback route, "" when
-	// it is not mounted; set by Mount.
+	// it is not served.
 	webhookPath string
 
 	// oidc verifies ID tokens, with keys found through discovery.
 	oidc *idtoken.Provider
 	// refreshes merges concurrent token refreshes of one session.
 	refreshes singleflight.Group
-	// consentable are the items GET consent may ask for: Scopes,
-	// ExtraScopes and those named by RequireScopes (set up before
-	// serving, read-only afterwards).
+	// consentable are the items GET consent and RequireScopes may ask
+	// for: Scopes and ExtraScopes.
 	consentable map[string]bool
 	// callbackFails throttles clients whose callbacks keep failing.
 	callbackFails *failLimiter
@@ -51,6 +47,7 @@ type Kakao struct {
 // New returns Kakao Login configured by cfg, or an error matching ErrConfig
 // for any unsafe or unusable setting. It does no network I/O; call Check
 // at startup to verify Kakao's OIDC discovery document before serving.
+// The returned *Kakao never changes: Mount and RequireScopes only read it.
 func New(cfg Config) (*Kakao, error) {
 	s, err := cfg.validate()
 	if err != nil {
@@ -60,8 +57,8 @@ func New(cfg Config) (*Kakao, error) {
 		ClientID:     s.ClientID,
 		ClientSecret: s.ClientSecret,
 		RedirectURL:  s.RedirectURL,
-		AuthURL:      s.AuthURL,
-		APIURL:       s.APIURL,
+		AuthURL:      s.Endpoint.AuthURL,
+		APIURL:       s.Endpoint.APIURL,
 		HTTPClient:   s.HTTPClient,
 		Now:          s.Now,
 	})
@@ -75,22 +72,28 @@ func New(cfg Config) (*Kakao, error) {
 	k := &Kakao{cfg: s, api: api, sessions: s.Sessions, errors: er, consentable: map[string]bool{},
 		callbackFails: newFailLimiter(maxCallbackFailures, callbackFailWindow, s.Now)}
 	k.oidc = idtoken.NewProvider(idtoken.Config{
-		Issuer: s.issuer, ClientID: s.ClientID, Discovery: api, HTTPClient: api.HTTPClient(), Now: s.Now,
+		Issuer: s.Endpoint.Issuer, ClientID: s.ClientID, Discovery: api, HTTPClient: api.HTTPClient(), Now: s.Now,
 	})
 	for _, list := range [][]string{s.Scopes, s.ExtraScopes} {
 		for _, sc := range list {
 			k.consentable[sc] = true
 		}
 	}
-	k.returnTo = newReturnToPolicy(s.redirect, s.AllowedReturnOrigins, "", s.AfterLoginURL)
+	k.returnTo = newReturnToPolicy(s.redirect, s.Login.AllowedReturnOrigins, s.mount+"/", s.Login.AfterURL)
+	if s.Unlink.Callback != nil {
+		k.webhookPath = s.mount + "/unlink/callback"
+	}
 	if k.crossOrigin, err = newCrossOrigin(s); err != nil {
 		return nil, fmt.Errorf("%w: trusted origins: %w", ErrConfig, err)
 	}
 	return k, nil
 }
 
-// API returns the app-level Kakao API client (no user token). Use Client
-// for calls on behalf of the current user.
+// API returns the app-level Kakao API client: the same Endpoint and HTTP
+// client, but no user's token. It is for calls made with the admin key
+// (kakaoapi.Admin, UserIDs), such as an admin page or a background job.
+// Calls for the request's logged-in user go through Client, which
+// supplies and refreshes that user's token.
 func (k *Kakao) API() *kakaoapi.Client { return k.api }
 
 // Middleware loads the session and makes the current identity available to
@@ -108,16 +111,18 @@ func (k *Kakao) Middleware() gin.HandlerFunc {
 	}
 }
 
-// Mount registers the Kakao Login routes on g (see the package doc). The
-// group's path must be the path of Config.RedirectURL without its last
-// element: RedirectURL ".../auth/kakao/callback" means Mount on
-// "/auth/kakao". Middleware must run before them. Call Mount once, before
-// the app starts serving.
-func (k *Kakao) Mount(g *gin.RouterGroup) {
-	base := strings.TrimSuffix(g.BasePath(), "/")
-	k.mount = base
-	k.returnTo = newReturnToPolicy(k.cfg.redirect, k.cfg.AllowedReturnOrigins, base+"/", k.cfg.AfterLoginURL)
-
+// Mount registers the Kakao Login routes (see the package doc) under the
+// directory of Config.RedirectURL's path: RedirectURL
+// ".../auth/kakao/callback" serves them at "/auth/kakao/login",
+// "/auth/kakao/callback" and so on. r is the engine or a group: a group at
+// that directory, or at one of its parents (r.Group("/auth") serves them
+// under its "/kakao" subgroup), whose middleware then runs before them
+// too. Any other group panics, as gin's own route conflicts do, so that a
+// mismatch fails at start instead of when Kakao sends the user back.
+// Middleware must run before the routes. Mount changes nothing in k; on
+// one engine, call it once.
+func (k *Kakao) Mount(r gin.IRouter) {
+	g := k.mountGroup(r)
 	notAllowed := func(c *gin.Context) {
 		k.fail(c, newError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, nil))
 	}
@@ -135,9 +140,8 @@ func (k *Kakao) Mount(g *gin.RouterGroup) {
 	g.GET("logout/everywhere", notAllowed)
 	g.POST("unlink", k.handleUnlink)
 	g.GET("unlink", notAllowed)
-	if k.cfg.UnlinkCallback {
+	if k.webhookPath != "" {
 		// Kakao's webhook: authenticated by the admin key, not CSRF.
-		k.webhookPath = base + "/unlink/callback"
 		g.GET("unlink/callback", k.handleUnlinkCallback)
 		g.POST("unlink/callback", k.handleUnlinkCallback)
 	}
@@ -146,9 +150,30 @@ func (k *Kakao) Mount(g *gin.RouterGroup) {
 	k.mountManage(g)
 }
 
+// mountGroup returns the router at the mount path: r itself when it is
+// there, a subgroup when r is a parent of it. It panics when r is a group
+// elsewhere.
+func (k *Kakao) mountGroup(r gin.IRouter) gin.IRouter {
+	base := "/"
+	if g, ok := r.(interface{ BasePath() string }); ok { // *gin.Engine and *gin.RouterGroup
+		base = g.BasePath()
+	}
+	base = strings.TrimSuffix(base, "/")
+	rel, ok := strings.CutPrefix(k.cfg.mount, base)
+	if !ok || (rel != "" && !strings.HasPrefix(rel, "/")) {
+		panic(fmt.Sprintf("kakaogin: Mount: RedirectURL %q puts the routes under %q, but Mount was given a group at %q; "+
+			"pass the engine, or a group at %q or one of its parents",
+			k.cfg.RedirectURL, k.cfg.mount+"/", base+"/", k.cfg.mount+"/"))
+	}
+	if rel == "" {
+		return r
+	}
+	return r.Group(rel)
+}
+
 // path returns the URL path of a mounted route, e.g. path("login").
 func (k *Kakao) path(route string) string {
-	return k.mount + "/" + route
+	return k.cfg.mount + "/" + route
 }
 
 // loginURL is the login route with next set to returnTo.

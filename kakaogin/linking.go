@@ -23,7 +23,7 @@ type LinkPolicy int
 const (
 	// LinkWithProof (the default) never links on its own: the user is
 	// asked to prove the candidate account by logging in to it through the
-	// host's own login (ProveURL); the host then calls CompleteLink.
+	// host's own login (ProveURL); the host then calls CompletePending.
 	// Matching emails alone would hand the host account to whoever holds
 	// a Kakao account with that address.
 	LinkWithProof LinkPolicy = iota
@@ -33,14 +33,13 @@ const (
 	LinkByVerifiedEmail
 )
 
-// ErrSignupRequired is returned by Config.OnNewUser when the host needs
-// more from the user before creating an account: the login is held as
-// pending and the browser is sent to Config.SignupURL.
+// ErrSignupRequired is returned by Config.Linking.OnNewUser when the host
+// needs more from the user before creating an account: the login is held
+// as pending and the browser is sent to Config.Linking.SignupURL.
 var ErrSignupRequired = errors.New("kakaogin: signup required")
 
-// ErrNotPending is returned by CompleteLink, CompleteSignup and
-// AbandonSignup when the session holds no pending Kakao identity (or it
-// expired).
+// ErrNotPending is returned by CompletePending and AbandonPending when the
+// session holds no pending Kakao identity (or it expired).
 var ErrNotPending = errors.New("kakaogin: no pending Kakao login in this session")
 
 // ErrLinkConflict matches errors about a Kakao ID or host user already
@@ -70,7 +69,7 @@ type NewUser struct {
 }
 
 // Candidate is an existing host account that may belong to a new Kakao
-// user, as Config.FindCandidate reports it.
+// user, as Config.Linking.FindCandidate reports it.
 type Candidate struct {
 	UserID string
 	// EmailVerified says the host verified this account's email itself.
@@ -111,21 +110,23 @@ const linkWait = 5 * time.Second
 
 // linkingConfigured reports whether the host takes part in linking.
 func (k *Kakao) linkingConfigured() bool {
-	return k.cfg.Users != nil && (k.cfg.OnNewUser != nil || k.cfg.FindCandidate != nil || k.cfg.SignupURL != "")
+	l := k.cfg.Linking
+	return k.cfg.Users != nil && (l.OnNewUser != nil || l.FindCandidate != nil || l.SignupURL != "")
 }
 
 // resolveNewUser decides what a login of an unlinked Kakao user becomes:
 // linked at once, a new host user, or a pending identity (signup or proof).
 // It returns where to send the browser; l.UserID is set when linked.
-func (k *Kakao) resolveNewUser(ctx context.Context, c *gin.Context, l *session.Login, user *kakaoapi.User) (pending *PendingIdentity, err error) {
+func (k *Kakao) resolveNewUser(ctx context.Context, l *session.Login, user *kakaoapi.User) (pending *PendingIdentity, err error) {
 	nu := newUserOf(user, l)
-	if k.cfg.FindCandidate != nil {
-		cand, ok, err := k.cfg.FindCandidate(ctx, nu)
+	cfg := k.cfg.Linking
+	if cfg.FindCandidate != nil {
+		cand, ok, err := k.findCandidate(ctx, nu)
 		if err != nil {
-			return nil, newError(http.StatusInternalServerError, CodeHookFailed, err)
+			return nil, err
 		}
 		if ok && cand.UserID != "" {
-			if k.cfg.LinkPolicy == LinkByVerifiedEmail && nu.EmailVerified && cand.EmailVerified {
+			if cfg.Policy == LinkByVerifiedEmail && nu.EmailVerified && cand.EmailVerified {
 				link, err := k.link(ctx, l.KakaoID, cand.UserID)
 				if err != nil {
 					return nil, err
@@ -136,18 +137,18 @@ func (k *Kakao) resolveNewUser(ctx context.Context, c *gin.Context, l *session.L
 			return &PendingIdentity{Kind: PendingProof, Candidate: cand.UserID}, nil
 		}
 	}
-	if nu.HasSignedUp != nil && !*nu.HasSignedUp && k.cfg.SignupURL != "" {
+	if nu.HasSignedUp != nil && !*nu.HasSignedUp && cfg.SignupURL != "" {
 		return &PendingIdentity{Kind: PendingSignup}, nil
 	}
-	if k.cfg.OnNewUser == nil {
-		if k.cfg.SignupURL != "" {
+	if cfg.OnNewUser == nil {
+		if cfg.SignupURL != "" {
 			return &PendingIdentity{Kind: PendingSignup}, nil
 		}
 		return nil, nil // a Kakao-only identity
 	}
-	userID, err := k.createOnce(ctx, c, nu)
+	userID, err := k.createOnce(ctx, nu)
 	if errors.Is(err, ErrSignupRequired) {
-		if k.cfg.SignupURL == "" {
+		if cfg.SignupURL == "" {
 			return nil, newError(http.StatusInternalServerError, CodeHookFailed, errors.New("OnNewUser asked for a signup but SignupURL is not set"))
 		}
 		return &PendingIdentity{Kind: PendingSignup}, nil
@@ -162,7 +163,7 @@ func (k *Kakao) resolveNewUser(ctx context.Context, c *gin.Context, l *session.L
 // createOnce runs OnNewUser and links its user, at most once per Kakao user
 // across concurrent logins and app instances: a store lock serialises first
 // logins of one Kakao ID, and the link is looked up again under it.
-func (k *Kakao) createOnce(ctx context.Context, c *gin.Context, nu NewUser) (string, error) {
+func (k *Kakao) createOnce(ctx context.Context, nu NewUser) (string, error) {
 	st := k.sessions.Store()
 	lock := "kakaologin:first-login:" + strconv.FormatInt(nu.KakaoID, 10)
 	deadline := time.Now().Add(linkWait)
@@ -190,7 +191,7 @@ func (k *Kakao) createOnce(ctx context.Context, c *gin.Context, nu NewUser) (str
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return "", newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err)
 	}
-	userID, err := k.callNewUser(c, nu)
+	userID, err := k.callNewUser(ctx, nu)
 	if err != nil {
 		return "", err
 	}
@@ -203,13 +204,15 @@ func (k *Kakao) createOnce(ctx context.Context, c *gin.Context, nu NewUser) (str
 
 // callNewUser calls OnNewUser, turning a panic into an error, so that a
 // failing hook shows the error page and no session is written.
-func (k *Kakao) callNewUser(c *gin.Context, nu NewUser) (userID string, err error) {
+func (k *Kakao) callNewUser(ctx context.Context, nu NewUser) (userID string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = newError(http.StatusInternalServerError, CodeHookFailed, fmt.Errorf("OnNewUser panicked: %v", r))
 		}
 	}()
-	userID, err = k.cfg.OnNewUser(c, nu)
+	ctx, cancel := context.WithTimeout(ctx, hookTimeout)
+	defer cancel()
+	userID, err = k.cfg.Linking.OnNewUser(ctx, nu)
 	switch {
 	case errors.Is(err, ErrSignupRequired):
 		return "", err
@@ -232,8 +235,10 @@ func (k *Kakao) link(ctx context.Context, kakaoID int64, userID string) (store.L
 		return store.Link{}, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err)
 	}
 	k.event(ctx, "linked", "kakao_id", kakaoID, "user_id", userID)
-	if k.cfg.OnLink != nil {
-		k.cfg.OnLink(ctx, link)
+	if k.cfg.Linking.OnLink != nil {
+		hctx, cancel := context.WithTimeout(ctx, hookTimeout)
+		defer cancel()
+		k.cfg.Linking.OnLink(hctx, link)
 	}
 	return link, nil
 }
@@ -281,23 +286,16 @@ func (k *Kakao) isPending(c *gin.Context) bool {
 	return ok
 }
 
-// CompleteLink finishes a pending login by linking the Kakao user to
-// userID, which the host has just authenticated by its own login (the
-// proof that the account is the user's), and logging the session in as
-// that user (the session token is renewed). It fails with ErrNotPending,
-// or with an error matching ErrLinkConflict when either side is linked to
-// someone else.
-func (k *Kakao) CompleteLink(c *gin.Context, userID string) error {
-	return k.complete(c, userID)
-}
-
-// CompleteSignup finishes a pending signup: the host has created userID
-// from the signup form; the Kakao user is linked to it and logged in.
-func (k *Kakao) CompleteSignup(c *gin.Context, userID string) error {
-	return k.complete(c, userID)
-}
-
-func (k *Kakao) complete(c *gin.Context, userID string) error {
+// CompletePending finishes the request's pending login as host user
+// userID: after a proof (the host has just authenticated userID by its own
+// login, which proves the account is the user's) or a signup (the host
+// has just created userID from its signup form). The Kakao user is linked
+// to userID, OnLogin runs, and the session is logged in as that user with
+// a renewed session token. It fails with ErrNotPending, with an error
+// matching ErrLinkConflict when either side is linked to someone else, or
+// with an *Error of CodeHookFailed when OnLogin refused the login (the
+// session is then logged out).
+func (k *Kakao) CompletePending(c *gin.Context, userID string) error {
 	p, ok := k.Pending(c)
 	if !ok {
 		return ErrNotPending
@@ -312,6 +310,10 @@ func (k *Kakao) complete(c *gin.Context, userID string) error {
 	l, _ := k.sessions.Login(c)
 	nl := *l
 	nl.UserID = userID
+	if err := k.callOnLogin(ctx, identityOf(&nl)); err != nil {
+		k.endRefusedLogin(c, err)
+		return err
+	}
 	ts, err := k.sessions.Tokens(c)
 	if err != nil {
 		ts = nil // a session without tokens still logs in; Client will say so
@@ -319,24 +321,19 @@ func (k *Kakao) complete(c *gin.Context, userID string) error {
 	if err := k.sessions.SetExtra(c, pendingKey, nil); err != nil {
 		return err
 	}
-	if err := k.sessions.LogIn(c, &nl, ts); err != nil {
-		return err
-	}
-	if k.cfg.OnLogin != nil {
-		k.cfg.OnLogin(c, identityOf(&nl))
-	}
-	return nil
+	return k.sessions.LogIn(c, &nl, ts)
 }
 
-// AbandonSignup drops a pending identity: the session ends and, with
-// Config.AbandonUnlinksKakao, the user is unlinked at Kakao too (so that
-// Kakao does not keep a link to an app the user never joined).
-func (k *Kakao) AbandonSignup(c *gin.Context) error {
+// AbandonPending drops the request's pending login (a signup or proof the
+// user does not finish): the session ends and, with
+// Config.Linking.AbandonUnlinksKakao, the user is unlinked at Kakao too
+// (so that Kakao does not keep a link to an app the user never joined).
+func (k *Kakao) AbandonPending(c *gin.Context) error {
 	p, ok := k.Pending(c)
 	if !ok && !k.isPending(c) {
 		return ErrNotPending
 	}
-	if ok && k.cfg.AbandonUnlinksKakao {
+	if ok && k.cfg.Linking.AbandonUnlinksKakao {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), unlinkTimeout)
 		defer cancel()
 		if err := k.UnlinkAtKakao(ctx, c, p.KakaoID); err != nil {

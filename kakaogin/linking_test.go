@@ -23,10 +23,10 @@ import (
 // /abandon drops it, /whoami shows CurrentUser, /connect starts "Connect
 // Kakao" for a host user the host has authenticated itself.
 func linkingHost(h *harness) {
-	h.eng.POST("/prove", func(c *gin.Context) { completeWith(c, h.kg.CompleteLink) })
-	h.eng.POST("/signup", func(c *gin.Context) { completeWith(c, h.kg.CompleteSignup) })
+	h.eng.POST("/prove", func(c *gin.Context) { completeWith(c, h.kg.CompletePending) })
+	h.eng.POST("/signup", func(c *gin.Context) { completeWith(c, h.kg.CompletePending) })
 	h.eng.POST("/abandon", func(c *gin.Context) {
-		if err := h.kg.AbandonSignup(c); err != nil {
+		if err := h.kg.AbandonPending(c); err != nil {
 			c.String(http.StatusConflict, "abandon: %v", err)
 			return
 		}
@@ -79,7 +79,7 @@ type newUsers struct {
 	delay  time.Duration
 }
 
-func (u *newUsers) hook(c *gin.Context, nu NewUser) (string, error) {
+func (u *newUsers) hook(_ context.Context, nu NewUser) (string, error) {
 	if u.signup {
 		return "", ErrSignupRequired
 	}
@@ -93,7 +93,7 @@ func minji() string { return fmt.Sprint(kakaotest.UserMinji) }
 // hook runs.
 func TestReturningUser(t *testing.T) {
 	nu := &newUsers{}
-	h := newHarness(t, withConfig(func(c *Config) { c.OnNewUser = nu.hook }))
+	h := newHarness(t, withConfig(func(c *Config) { c.Linking.OnNewUser = nu.hook }))
 	linkingHost(h)
 	if _, err := h.users.Link(context.Background(), store.Link{KakaoID: kakaotest.UserMinji, UserID: "host-1"}); err != nil {
 		t.Fatal(err)
@@ -113,8 +113,8 @@ func TestFirstLoginCreatesUser(t *testing.T) {
 	nu := &newUsers{}
 	var logins atomic.Int64
 	h := newHarness(t, withConfig(func(c *Config) {
-		c.OnNewUser = nu.hook
-		c.OnLogin = func(*gin.Context, Identity) { logins.Add(1) }
+		c.Linking.OnNewUser = nu.hook
+		c.Login.OnLogin = func(context.Context, Identity) error { logins.Add(1); return nil }
 	}))
 	linkingHost(h)
 	b := h.browser()
@@ -134,7 +134,7 @@ func TestFirstLoginCreatesUser(t *testing.T) {
 // Kakao user create exactly one host user (issue 6 §2).
 func TestConcurrentFirstLogins(t *testing.T) {
 	nu := &newUsers{delay: 50 * time.Millisecond}
-	h := newHarness(t, withConfig(func(c *Config) { c.OnNewUser = nu.hook }))
+	h := newHarness(t, withConfig(func(c *Config) { c.Linking.OnNewUser = nu.hook }))
 	linkingHost(h)
 	browsers := []*browser{h.browser(), h.browser(), h.browser(), h.browser()}
 	var cbs []string
@@ -162,9 +162,9 @@ func TestConcurrentFirstLogins(t *testing.T) {
 func TestCandidateNeedsProof(t *testing.T) {
 	nu := &newUsers{}
 	h := newHarness(t, withConfig(func(c *Config) {
-		c.OnNewUser = nu.hook
-		c.ProveURL = "/login-with-password"
-		c.FindCandidate = func(ctx context.Context, n NewUser) (Candidate, bool, error) {
+		c.Linking.OnNewUser = nu.hook
+		c.Linking.ProveURL = "/login-with-password"
+		c.Linking.FindCandidate = func(ctx context.Context, n NewUser) (Candidate, bool, error) {
 			return Candidate{UserID: "existing-1", EmailVerified: true}, n.Email != "", nil
 		}
 	}))
@@ -200,8 +200,8 @@ func TestCandidateNeedsProof(t *testing.T) {
 // and a pending identity expires with the flow.
 func TestProofAbandonedOrExpired(t *testing.T) {
 	h := newHarness(t, withConfig(func(c *Config) {
-		c.ProveURL = "/prove-page"
-		c.FindCandidate = func(context.Context, NewUser) (Candidate, bool, error) { return Candidate{UserID: "e-1"}, true, nil }
+		c.Linking.ProveURL = "/prove-page"
+		c.Linking.FindCandidate = func(context.Context, NewUser) (Candidate, bool, error) { return Candidate{UserID: "e-1"}, true, nil }
 	}))
 	linkingHost(h)
 	b := h.browser()
@@ -241,9 +241,9 @@ func TestAutoLinkByVerifiedEmail(t *testing.T) {
 			users := kakaotest.DefaultUsers()
 			users[0].EmailValid, users[0].EmailVerified = tc.valid, tc.verified
 			h := newHarness(t, withFake(kakaotest.WithUsers(users...)), withConfig(func(c *Config) {
-				c.LinkPolicy = LinkByVerifiedEmail
-				c.ProveURL = "/prove-page"
-				c.FindCandidate = func(ctx context.Context, n NewUser) (Candidate, bool, error) {
+				c.Linking.Policy = LinkByVerifiedEmail
+				c.Linking.ProveURL = "/prove-page"
+				c.Linking.FindCandidate = func(ctx context.Context, n NewUser) (Candidate, bool, error) {
 					return Candidate{UserID: "mail-user", EmailVerified: tc.hostVerfied}, n.Email == users[0].Email, nil
 				}
 			}))
@@ -270,7 +270,7 @@ func TestAutoLinkByVerifiedEmail(t *testing.T) {
 // the host user that started it.
 func TestExplicitLink(t *testing.T) {
 	var linked atomic.Int64
-	h := newHarness(t, withConfig(func(c *Config) { c.OnLink = func(context.Context, store.Link) { linked.Add(1) } }))
+	h := newHarness(t, withConfig(func(c *Config) { c.Linking.OnLink = func(context.Context, store.Link) { linked.Add(1) } }))
 	linkingHost(h)
 	b := h.browser()
 	status, _, resp := b.post("/connect", url.Values{"user": {"host-9"}}, false)
@@ -343,9 +343,9 @@ func TestSignupCompletion(t *testing.T) {
 		t.Run(fmt.Sprintf("abandon=%v", abandon), func(t *testing.T) {
 			nu := &newUsers{signup: true}
 			h := newHarness(t, withConfig(func(c *Config) {
-				c.OnNewUser = nu.hook
-				c.SignupURL = "/signup-form"
-				c.AbandonUnlinksKakao = true
+				c.Linking.OnNewUser = nu.hook
+				c.Linking.SignupURL = "/signup-form"
+				c.Linking.AbandonUnlinksKakao = true
 			}))
 			linkingHost(h)
 			b := h.browser()
@@ -400,8 +400,8 @@ func TestDisconnect(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, withConfig(func(c *Config) {
-				c.CanDisconnect = func(context.Context, string) (bool, error) { return tc.other, nil }
-				c.DisconnectUnlinksKakao = tc.unlink
+				c.Linking.CanDisconnect = func(context.Context, string) (bool, error) { return tc.other, nil }
+				c.Linking.DisconnectUnlinksKakao = tc.unlink
 			}))
 			linkingHost(h)
 			if _, err := h.users.Link(context.Background(), store.Link{KakaoID: kakaotest.UserMinji, UserID: "host-1"}); err != nil {
@@ -436,9 +436,9 @@ func TestLinkingConfigChecks(t *testing.T) {
 	base := Config{ClientID: "id", RedirectURL: "https://example.com/auth/kakao/callback", Sessions: sm}
 	find := func(context.Context, NewUser) (Candidate, bool, error) { return Candidate{}, false, nil }
 	for name, mut := range map[string]func(*Config){
-		"FindCandidate without ProveURL": func(c *Config) { c.FindCandidate = find; c.Users = sm.Store().Links() },
-		"hooks without Users":            func(c *Config) { c.SignupURL = "/signup" },
-		"off-site SignupURL":             func(c *Config) { c.SignupURL = "https://evil.example/"; c.Users = sm.Store().Links() },
+		"FindCandidate without ProveURL": func(c *Config) { c.Linking.FindCandidate = find; c.Users = sm.Store().Links() },
+		"hooks without Users":            func(c *Config) { c.Linking.SignupURL = "/signup" },
+		"off-site SignupURL":             func(c *Config) { c.Linking.SignupURL = "https://evil.example/"; c.Users = sm.Store().Links() },
 	} {
 		cfg := base
 		mut(&cfg)
@@ -453,7 +453,7 @@ func TestLinkingConfigChecks(t *testing.T) {
 // runs the same scenario over two Redis clients.
 func TestConcurrentFirstLoginsTwoInstances(t *testing.T) {
 	nu := &newUsers{delay: 50 * time.Millisecond}
-	h := newHarness(t, withConfig(func(c *Config) { c.OnNewUser = nu.hook }))
+	h := newHarness(t, withConfig(func(c *Config) { c.Linking.OnNewUser = nu.hook }))
 	linkingHost(h)
 	_, other := h.twin()
 	var wg sync.WaitGroup
@@ -480,7 +480,7 @@ func TestConcurrentFirstLoginsTwoInstances(t *testing.T) {
 // does not keep a later, completed login from counting.
 func TestStalePendingDoesNotShadowLogin(t *testing.T) {
 	nu := &newUsers{signup: true}
-	h := newHarness(t, withConfig(func(c *Config) { c.OnNewUser = nu.hook; c.SignupURL = "/signup-form" }))
+	h := newHarness(t, withConfig(func(c *Config) { c.Linking.OnNewUser = nu.hook; c.Linking.SignupURL = "/signup-form" }))
 	linkingHost(h)
 	b := h.browser()
 	b.login("/") // pending signup for Minji

@@ -47,7 +47,7 @@ func (k *Kakao) handleLogin(c *gin.Context) {
 		return
 	}
 	purpose := purposeLogin
-	if k.cfg.KakaoTalkAutoLogin && prompts == nil && q["fallback"] == "" && isKakaoTalk(c.Request) {
+	if k.cfg.Login.KakaoTalkAutoLogin && prompts == nil && q["fallback"] == "" && isKakaoTalk(c.Request) {
 		// Try a silent login first: Kakao Talk's in-app browser is
 		// already logged in to Kakao. Only when configured, and only in
 		// that browser.
@@ -73,7 +73,7 @@ func (k *Kakao) startFlow(c *gin.Context, f session.Flow, req kakaoapi.AuthReque
 	f.Verifier = oauth2.GenerateVerifier()
 	f.CreatedAt = k.cfg.Now()
 	req.State, req.Verifier = state, f.Verifier
-	if !k.cfg.DisableOIDC {
+	if !k.cfg.Login.DisableOIDC {
 		f.Nonce = randomToken()
 		req.Nonce = f.Nonce
 	} else {

@@ -533,7 +533,7 @@ func TestConsentFlowCannotLogInAnotherUser(t *testing.T) {
 // first, and login_required falls back to the normal login without an
 // error page (reference §16.1).
 func TestKakaoTalkAutoLogin(t *testing.T) {
-	h := newHarness(t, withConfig(func(c *Config) { c.KakaoTalkAutoLogin = true }))
+	h := newHarness(t, withConfig(func(c *Config) { c.Login.KakaoTalkAutoLogin = true }))
 	b := h.browser()
 	ua := "Mozilla/5.0 (Linux; Android 14) Mobile Safari/537.36 KAKAOTALK/10.8.0"
 	status, _, resp := b.step("/auth/kakao/login?next=/private", "User-Agent", ua)
@@ -587,7 +587,7 @@ func TestCheckDiscoveryIssuer(t *testing.T) {
 	}
 	h := newHarness(t)
 	cfg := h.cfg
-	cfg.Issuer = h.fake.URL + "/" // trailing slash
+	cfg.Endpoint.Issuer = h.fake.URL + "/" // trailing slash
 	kg, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -652,7 +652,7 @@ func TestConsentAllowlist(t *testing.T) {
 func TestLoginWithoutOIDC(t *testing.T) {
 	h := newHarness(t,
 		withFake(kakaotest.WithBehavior(func(b *kakaotest.Behavior) { b.OIDC = false })),
-		withConfig(func(c *Config) { c.DisableOIDC = true }))
+		withConfig(func(c *Config) { c.Login.DisableOIDC = true }))
 	b := h.browser()
 	u := b.toKakao("/auth/kakao/login")
 	if strings.Contains(u.Query().Get("scope"), "openid") || u.Query().Has("nonce") {

@@ -69,13 +69,13 @@ func (k *Kakao) handleLogout(c *gin.Context) {
 		}); err != nil {
 			// The local logout is done; only the Kakao Account step is lost.
 			k.cfg.Logger.WarnContext(ctx, "kakaogin: account logout state not saved", "err", err)
-			c.Redirect(http.StatusSeeOther, k.cfg.AfterLogoutURL)
+			c.Redirect(http.StatusSeeOther, k.cfg.Logout.AfterURL)
 			return
 		}
-		c.Redirect(http.StatusSeeOther, k.api.AccountLogoutURL(k.cfg.LogoutRedirectURL, state))
+		c.Redirect(http.StatusSeeOther, k.api.AccountLogoutURL(k.cfg.Logout.RedirectURL, state))
 		return
 	}
-	c.Redirect(http.StatusSeeOther, k.cfg.AfterLogoutURL)
+	c.Redirect(http.StatusSeeOther, k.cfg.Logout.AfterURL)
 }
 
 // checkLogoutRequest applies CSRF rules to a logout: the full check with a
@@ -122,7 +122,7 @@ func (k *Kakao) handleLogoutCallback(c *gin.Context) {
 		}
 	}
 	setPageHeaders(c.Writer.Header(), "")
-	c.Redirect(http.StatusSeeOther, k.cfg.AfterLogoutURL)
+	c.Redirect(http.StatusSeeOther, k.cfg.Logout.AfterURL)
 }
 
 // handleLogoutEverywhere is POST logout/everywhere: every session of the
@@ -148,7 +148,7 @@ func (k *Kakao) handleLogoutEverywhere(c *gin.Context) {
 	}
 	k.event(c.Request.Context(), "logout everywhere", "kakao_id", l.KakaoID, "sessions", n)
 	setPageHeaders(c.Writer.Header(), "")
-	c.Redirect(http.StatusSeeOther, k.cfg.AfterLogoutURL)
+	c.Redirect(http.StatusSeeOther, k.cfg.Logout.AfterURL)
 }
 
 // LogoutEverywhere ends every session of a Kakao user and, when userID is

@@ -242,7 +242,7 @@ func (u *unlinkHook) count() int {
 // ends, the link is dropped and the host hook runs; no webhook needed.
 func TestUnlink(t *testing.T) {
 	hook := &unlinkHook{}
-	h := newHarness(t, withConfig(func(c *Config) { c.OnUnlink = hook.hook }))
+	h := newHarness(t, withConfig(func(c *Config) { c.Unlink.OnUnlink = hook.hook }))
 	if _, err := h.users.Link(context.Background(), store.Link{KakaoID: kakaotest.UserMinji, UserID: "host-7"}); err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +270,7 @@ func TestUnlink(t *testing.T) {
 // TestUnlinkKakaoFails is C77: Kakao failing changes nothing locally.
 func TestUnlinkKakaoFails(t *testing.T) {
 	hook := &unlinkHook{}
-	h := newHarness(t, withConfig(func(c *Config) { c.OnUnlink = hook.hook }))
+	h := newHarness(t, withConfig(func(c *Config) { c.Unlink.OnUnlink = hook.hook }))
 	h.fake.Fail(kakaotest.PathUnlink, kakaotest.Fault{Status: 500})
 	b := h.browser()
 	b.login("/")
@@ -286,7 +286,7 @@ func TestUnlinkKakaoFails(t *testing.T) {
 // token is dead; the admin key says "not linked") counts as done.
 func TestUnlinkAlreadyUnlinked(t *testing.T) {
 	hook := &unlinkHook{}
-	h := newHarness(t, withConfig(func(c *Config) { c.OnUnlink = hook.hook }))
+	h := newHarness(t, withConfig(func(c *Config) { c.Unlink.OnUnlink = hook.hook }))
 	b := h.browser()
 	b.login("/")
 	if err := h.fake.UnlinkUser(kakaotest.UserMinji); err != nil {
@@ -305,7 +305,7 @@ func TestUnlinkAlreadyUnlinked(t *testing.T) {
 func TestUnlinkHookFails(t *testing.T) {
 	hook := &unlinkHook{}
 	hook.fail.Store(true)
-	h := newHarness(t, withConfig(func(c *Config) { c.OnUnlink = hook.hook }))
+	h := newHarness(t, withConfig(func(c *Config) { c.Unlink.OnUnlink = hook.hook }))
 	b := h.browser()
 	b.login("/")
 	if status, _, _ := b.post("/auth/kakao/unlink", nil, true); status != http.StatusSeeOther {
@@ -334,10 +334,10 @@ func TestUnlinkHookFails(t *testing.T) {
 	}
 }
 
-// TestUnlinkNeedsRecentLogin is C76 and C48: with UnlinkMaxAuthAge an old
+// TestUnlinkNeedsRecentLogin is C76 and C48: with Unlink.MaxAuthAge an old
 // login is sent through prompt=login first; an old auth_time is refused.
 func TestUnlinkNeedsRecentLogin(t *testing.T) {
-	h := newHarness(t, withConfig(func(c *Config) { c.UnlinkMaxAuthAge = 5 * time.Minute }))
+	h := newHarness(t, withConfig(func(c *Config) { c.Unlink.MaxAuthAge = 5 * time.Minute }))
 	b := h.browser()
 	b.login("/")
 	h.clock.Advance(10 * time.Minute)

@@ -45,7 +45,7 @@ const (
 )
 
 // mountManage registers the consent and service-terms management routes
-// (relative to the Mount group):
+// (relative to the mount path):
 //
 //	GET  consent/items  the user's consent items as JSON (ConsentItems)
 //	POST consent/revoke withdraw items: form scope (comma-separated or repeated), next
@@ -55,7 +55,7 @@ const (
 // The POST routes are CSRF-checked and answer a 303 to next (validated
 // like every return-to) or, for JSON clients, {"ok":true,…}. GET on them
 // is 405.
-func (k *Kakao) mountManage(g *gin.RouterGroup) {
+func (k *Kakao) mountManage(g gin.IRoutes) {
 	g.GET("consent/items", k.handleConsentItems)
 	g.POST("consent/revoke", k.handleRevokeConsent)
 	g.GET("consent/revoke", k.manageNotAllowed)

@@ -44,7 +44,7 @@ const (
 )
 
 // Client returns the Kakao API client and an Auth for the request's
-// logged-in user. The Auth supplies the session's access token, refreshed
+// logged-in user: the one way to call Kakao as that user. The Auth supplies the session's access token, refreshed
 // first when it is near expiry: per session exactly one refresh call is
 // made however many requests need it at once, also across app instances
 // sharing the session store, because Kakao may rotate the refresh token
@@ -57,13 +57,13 @@ const (
 //	me, err := api.Me(ctx, auth, nil)
 func (k *Kakao) Client(c *gin.Context) (*kakaoapi.Client, kakaoapi.Auth) {
 	return k.api, kakaoapi.BearerFrom(func(ctx context.Context) (string, error) {
-		return k.AccessToken(ctx, c)
+		return k.accessToken(ctx, c)
 	})
 }
 
-// AccessToken returns a valid access token of the request's logged-in
+// accessToken returns a valid access token of the request's logged-in
 // user, refreshing it as Client describes.
-func (k *Kakao) AccessToken(ctx context.Context, c *gin.Context) (string, error) {
+func (k *Kakao) accessToken(ctx context.Context, c *gin.Context) (string, error) {
 	ts, err := k.sessions.Tokens(c)
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrNoKakaoTokens, err)
@@ -181,7 +181,9 @@ func (k *Kakao) refresh(ctx context.Context, c *gin.Context, key string) (*sessi
 	}
 	k.event(ctx, "tokens refreshed", "kakao_id", l.KakaoID, "refresh_rotated", tok.RefreshToken != cur.RefreshToken)
 	if k.cfg.OnTokenRefreshed != nil {
-		k.cfg.OnTokenRefreshed(c, identityOf(l), tok)
+		hctx, cancel := context.WithTimeout(ctx, hookTimeout)
+		defer cancel()
+		k.cfg.OnTokenRefreshed(hctx, identityOf(l), tok)
 	}
 	return nts, nil
 }
@@ -213,7 +215,7 @@ func (k *Kakao) endSession(ctx context.Context, c *gin.Context, cause error) {
 // checkRefreshedIDToken verifies an ID token returned by a refresh: the
 // usual signature and claim checks, and the same user as the session.
 func (k *Kakao) checkRefreshedIDToken(ctx context.Context, tok *kakaoapi.Token, l *session.Login) error {
-	if k.cfg.DisableOIDC {
+	if k.cfg.Login.DisableOIDC {
 		return nil
 	}
 	v, err := k.oidc.Verifier(ctx)

@@ -1,6 +1,7 @@
 package kakaogin
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -74,7 +75,7 @@ func TestClientUsesStoredToken(t *testing.T) {
 func TestRefreshSingleFlight(t *testing.T) {
 	var hooks atomic.Int64
 	h := newHarness(t, withConfig(func(c *Config) {
-		c.OnTokenRefreshed = func(_ *gin.Context, id Identity, tok *kakaoapi.Token) {
+		c.OnTokenRefreshed = func(_ context.Context, id Identity, tok *kakaoapi.Token) {
 			if id.KakaoID == kakaotest.UserMinji && tok.AccessToken != "" {
 				hooks.Add(1)
 			}

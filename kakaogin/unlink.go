@@ -33,7 +33,7 @@ func (k *Kakao) handleUnlink(c *gin.Context) {
 	if !k.checkCSRF(c) {
 		return
 	}
-	if max := k.cfg.UnlinkMaxAuthAge; max > 0 && k.cfg.Now().Sub(l.AuthTime) > max {
+	if max := k.cfg.Unlink.MaxAuthAge; max > 0 && k.cfg.Now().Sub(l.AuthTime) > max {
 		k.requireReauth(c, l)
 		return
 	}
@@ -51,7 +51,7 @@ func (k *Kakao) handleUnlink(c *gin.Context) {
 	}
 	_ = k.sessions.LogOut(c) // already revoked by userLeft; this clears the cookie
 	setPageHeaders(c.Writer.Header(), "")
-	c.Redirect(http.StatusSeeOther, addQuery(k.cfg.AfterLogoutURL, "kakao_unlinked", "1"))
+	c.Redirect(http.StatusSeeOther, addQuery(k.cfg.Logout.AfterURL, "kakao_unlinked", "1"))
 }
 
 // UnlinkAtKakao unlinks the request's user from the app at Kakao, with the

@@ -35,7 +35,7 @@ func (r ReferrerType) Known() bool {
 	return false
 }
 
-// UnlinkEvent tells Config.OnUnlink that a Kakao user left the app.
+// UnlinkEvent tells Config.Unlink.OnUnlink that a Kakao user left the app.
 type UnlinkEvent struct {
 	// KakaoID is the user who left.
 	KakaoID int64
@@ -108,12 +108,14 @@ func (k *Kakao) userLeft(ctx context.Context, kakaoID int64, referrer ReferrerTy
 }
 
 // runUnlinkHook drops the link and calls OnUnlink, returning when they
-// finish or ctx ends, whichever is first: a hook that ignores its context
-// must not hold up the unlink callback's answer, which Kakao wants within
-// 3 s. A hook still running
-// after ctx ended goes on in the background; the queued retry calls it
-// again, which is why it must be idempotent.
+// finish, ctx ends or the hook deadline passes, whichever is first: a hook
+// that ignores its context must not hold up the unlink callback's answer,
+// which Kakao wants within 3 s, nor the retry queue. A hook still running
+// after that goes on in the background; the queued retry calls it again,
+// which is why it must be idempotent.
 func (k *Kakao) runUnlinkHook(ctx context.Context, ev UnlinkEvent) error {
+	ctx, cancel := context.WithTimeout(ctx, hookTimeout)
+	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- k.callUnlinkHook(ctx, ev) }()
 	select {
@@ -136,8 +138,8 @@ func (k *Kakao) callUnlinkHook(ctx context.Context, ev UnlinkEvent) (err error) 
 			return fmt.Errorf("kakaogin: drop link: %w", err)
 		}
 	}
-	if k.cfg.OnUnlink != nil {
-		return k.cfg.OnUnlink(ctx, ev)
+	if k.cfg.Unlink.OnUnlink != nil {
+		return k.cfg.Unlink.OnUnlink(ctx, ev)
 	}
 	return nil
 }

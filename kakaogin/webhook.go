@@ -44,8 +44,8 @@ const (
 // which Kakao users have accounts here. Kakao ignores it.
 const webhookOK = "ok\n"
 
-// unlinkCallback is a parsed, authenticated unlink callback.
-type unlinkCallback struct {
+// unlinkNotice is a parsed, authenticated unlink callback.
+type unlinkNotice struct {
 	KakaoID  int64
 	Referrer ReferrerType
 }
@@ -66,7 +66,7 @@ func (k *Kakao) handleUnlinkCallback(c *gin.Context) {
 		k.webhookReject(c, e)
 		return
 	}
-	cb, e := parseUnlinkCallback(vals, strconv.FormatInt(k.cfg.AppID, 10))
+	cb, e := parseUnlinkCallback(vals, strconv.FormatInt(k.cfg.Unlink.Callback.AppID, 10))
 	if e != nil {
 		k.webhookReject(c, e)
 		return
@@ -158,16 +158,16 @@ func readWebhookParams(c *gin.Context) (url.Values, *Error) {
 // and a canonical Kakao user ID, referrer_type once (an undocumented value
 // is passed on as received). group_user_token is ignored. Error causes
 // never quote the values.
-func parseUnlinkCallback(vals url.Values, appID string) (unlinkCallback, *Error) {
-	bad := func(msg string) (unlinkCallback, *Error) {
-		return unlinkCallback{}, newError(http.StatusBadRequest, CodeBadRequest, errors.New("unlink callback: "+msg))
+func parseUnlinkCallback(vals url.Values, appID string) (unlinkNotice, *Error) {
+	bad := func(msg string) (unlinkNotice, *Error) {
+		return unlinkNotice{}, newError(http.StatusBadRequest, CodeBadRequest, errors.New("unlink callback: "+msg))
 	}
 	app := vals["app_id"]
 	switch {
 	case len(app) != 1:
 		return bad("app_id missing or repeated")
 	case app[0] != appID:
-		return unlinkCallback{}, newError(http.StatusUnauthorized, CodeUnauthorizedCaller,
+		return unlinkNotice{}, newError(http.StatusUnauthorized, CodeUnauthorizedCaller,
 			errors.New("unlink callback: app_id is not this app's"))
 	}
 	uid := vals["user_id"]
@@ -182,7 +182,7 @@ func parseUnlinkCallback(vals url.Values, appID string) (unlinkCallback, *Error)
 	if len(ref) != 1 || !validReferrer(ref[0]) {
 		return bad("referrer_type missing, repeated or malformed")
 	}
-	return unlinkCallback{KakaoID: id, Referrer: ReferrerType(ref[0])}, nil
+	return unlinkNotice{KakaoID: id, Referrer: ReferrerType(ref[0])}, nil
 }
 
 // validReferrer accepts the shape of Kakao's referrer types (upper-case

@@ -45,7 +45,7 @@ func TestUnlinkCallbackLoad(t *testing.T) {
 	}
 	var hookCalls atomic.Int64
 	h := newHarness(t, withConfig(func(c *Config) {
-		c.OnUnlink = func(context.Context, UnlinkEvent) error { hookCalls.Add(1); return nil }
+		c.Unlink.OnUnlink = func(context.Context, UnlinkEvent) error { hookCalls.Add(1); return nil }
 	}))
 	// A cheap login: a session logged in as ?id= (and ?user= when linked),
 	// without the Kakao round trip.
@@ -184,7 +184,7 @@ func BenchmarkUnlinkCallback(b *testing.B) {
 	for _, method := range []string{http.MethodGet, http.MethodPost} {
 		b.Run(method, func(b *testing.B) {
 			h := newHarness(b, withConfig(func(c *Config) {
-				c.OnUnlink = func(context.Context, UnlinkEvent) error { return nil }
+				c.Unlink.OnUnlink = func(context.Context, UnlinkEvent) error { return nil }
 			}))
 			params := h.callbackQuery(kakaotest.UserMinji, string(ReferrerUnlinkFromApps)).Encode()
 			auth := "KakaoAK " + h.fake.AdminKey

@@ -84,7 +84,7 @@ func (w *webhookHost) snapshot() ([]UnlinkEvent, map[int64]bool) {
 func webhookHarness(t *testing.T, opts ...harnessOpt) (*harness, *webhookHost) {
 	t.Helper()
 	host := newWebhookHost()
-	opts = append([]harnessOpt{withConfig(func(c *Config) { c.OnUnlink = host.hook })}, opts...)
+	opts = append([]harnessOpt{withConfig(func(c *Config) { c.Unlink.OnUnlink = host.hook })}, opts...)
 	return newHarness(t, opts...), host
 }
 
@@ -707,12 +707,12 @@ func TestUnlinkCallbackStoreDown(t *testing.T) {
 	}
 }
 
-// TestUnlinkCallbackNotMounted: without UnlinkCallback the route does not
+// TestUnlinkCallbackNotMounted: without Unlink.Callback the route does not
 // exist (404 for GET and POST, the key notwithstanding).
 func TestUnlinkCallbackNotMounted(t *testing.T) {
 	h, host := webhookHarness(t)
 	cfg := h.cfg
-	cfg.UnlinkCallback = false
+	cfg.Unlink.Callback = nil
 	eng := gin.New()
 	h.mount(eng, cfg)
 	srv := httptest.NewServer(eng)

@@ -1,9 +1,11 @@
 // Package kakaotest is a faithful fake of Kakao's authorization server
 // (kauth.kakao.com) and API server (kapi.kakao.com) for tests and demo mode.
 // Both hosts are served on one base URL, so point the client's AuthURL and
-// APIURL at Server.URL. It imports only the standard library.
+// APIURL at Server.URL (for kakaogin:
+// Config.Endpoint = kakaogin.Endpoint{AuthURL: fake.URL, APIURL: fake.URL}).
+// It imports only the standard library.
 //
-//	fake := kakaotest.NewServer(kakaotest.WithRedirectURI("http://app.test/cb"))
+//	fake := kakaotest.NewServer(kakaotest.WithRedirectURI("http://app.test/auth/kakao/callback"))
 //	defer fake.Close()
 //	// client: ClientID=fake.ClientID, ClientSecret=fake.ClientSecret,
 //	//         AuthURL=fake.URL, APIURL=fake.URL, AdminKey=fake.AdminKey

@@ -65,16 +65,15 @@ func newCluster(t *testing.T) *cluster {
 			Scopes:            []string{"profile_nickname"},
 			Sessions:          sm,
 			Users:             st.Links(),
-			AuthURL:           cl.fake.URL,
-			APIURL:            cl.fake.URL,
+			Endpoint:          kakaogin.Endpoint{AuthURL: cl.fake.URL, APIURL: cl.fake.URL},
 			AllowInsecureHTTP: true,
 			Logger:            slog.New(slog.NewTextHandler(io.Discard, nil)),
 			Now:               func() time.Time { return time.Now().Add(time.Duration(cl.clock.Load())) },
-			OnNewUser: func(*gin.Context, kakaogin.NewUser) (string, error) {
+			Linking: kakaogin.LinkingConfig{OnNewUser: func(context.Context, kakaogin.NewUser) (string, error) {
 				time.Sleep(50 * time.Millisecond) // widen the race between first logins
 				cl.made.Add(1)
 				return "host-user", nil
-			},
+			}},
 		})
 		if err != nil {
 			t.Fatal(err)
