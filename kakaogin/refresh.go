@@ -44,17 +44,20 @@ const (
 )
 
 // Client returns the Kakao API client and an Auth for the request's
-// logged-in user: the one way to call Kakao as that user. The Auth supplies the session's access token, refreshed
-// first when it is near expiry: per session exactly one refresh call is
-// made however many requests need it at once, also across app instances
-// sharing the session store, because Kakao may rotate the refresh token
-// and a second refresh with the old one would fail. A rotated refresh
-// token replaces the stored one; when Kakao sends none the old one is
-// kept. If Kakao refuses the refresh, the session is ended and calls fail
-// with ErrSessionEnded.
+// logged-in user: the one way to call Kakao as that user. The Auth supplies
+// the session's access token, refreshed first when it is near expiry: per
+// session exactly one refresh call is made however many requests need it at
+// once, also across app instances sharing the session store, because Kakao
+// may rotate the refresh token and a second refresh with the old one would
+// fail. A rotated refresh token replaces the stored one; when Kakao sends
+// none the old one is kept. If Kakao refuses the refresh, the session is
+// ended and calls fail with ErrSessionEnded.
 //
 //	api, auth := kg.Client(c)
 //	me, err := api.Me(ctx, auth, nil)
+//
+// For a Kakao API that kakaoapi does not wrap, auth.AccessToken(ctx) gives
+// the (refreshed) token itself.
 func (k *Kakao) Client(c *gin.Context) (*kakaoapi.Client, kakaoapi.Auth) {
 	return k.api, kakaoapi.BearerFrom(func(ctx context.Context) (string, error) {
 		return k.accessToken(ctx, c)

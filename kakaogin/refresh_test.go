@@ -2,6 +2,7 @@ package kakaogin
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -214,5 +215,46 @@ func TestRefreshSingleFlightAcrossInstances(t *testing.T) {
 	}
 	if n := h.fake.Hits(kakaotest.PathToken); n != 2 {
 		t.Fatalf("C95: %d refresh calls across two instances, want 1", n-1)
+	}
+}
+
+// TestClientAccessTokenForOtherAPIs: a host calling a Kakao API that
+// kakaoapi does not wrap takes the access token from Client's Auth; near
+// expiry it is refreshed first, once (C95), and the new token works.
+func TestClientAccessTokenForOtherAPIs(t *testing.T) {
+	h := newHarness(t)
+	h.eng.GET("/kakao/raw", func(c *gin.Context) {
+		api, auth := h.kg.Client(c)
+		tok, err := auth.AccessToken(c.Request.Context())
+		if err != nil {
+			c.String(http.StatusUnauthorized, "no token: %v", err)
+			return
+		}
+		u, err := api.Me(c.Request.Context(), kakaoapi.Bearer(tok), nil)
+		if err != nil {
+			c.String(http.StatusBadGateway, "kakao: %v", err)
+			return
+		}
+		c.String(http.StatusOK, "raw me: %d", u.ID)
+	})
+	b := h.browser()
+	if status, body, _ := b.get(h.srv.URL + "/kakao/raw"); status != http.StatusUnauthorized {
+		t.Fatalf("logged out: %d %q", status, body)
+	}
+	b.login("/")
+	want := fmt.Sprintf("raw me: %d", kakaotest.UserMinji)
+	before := h.fake.Hits(kakaotest.PathToken)
+	if _, body, _ := b.get(h.srv.URL + "/kakao/raw"); body != want {
+		t.Fatalf("fresh token: %q", body)
+	}
+	if n := h.fake.Hits(kakaotest.PathToken) - before; n != 0 {
+		t.Fatalf("C99: %d token calls for a fresh token", n)
+	}
+	h.clock.Advance(nearExpiry)
+	if _, body, _ := b.get(h.srv.URL + "/kakao/raw"); body != want {
+		t.Fatalf("after refresh: %q", body)
+	}
+	if n := h.fake.Hits(kakaotest.PathToken) - before; n != 1 {
+		t.Fatalf("C95: %d token calls near expiry, want 1 refresh", n)
 	}
 }

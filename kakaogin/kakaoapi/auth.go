@@ -102,6 +102,21 @@ func (a Auth) apply(ctx context.Context, params url.Values, userOnly bool) (stri
 	return "", errors.New("no credentials (empty access token or zero Auth)")
 }
 
+// AccessToken returns the user access token a carries, from its source
+// when it has one (which may refresh it first), for a Kakao API this package
+// does not wrap. It fails for the admin key and the zero Auth. Send the
+// token only to Kakao, and never log it.
+func (a Auth) AccessToken(ctx context.Context) (string, error) {
+	if a.admin {
+		return "", errors.New("kakaoapi: access token: an admin-key Auth carries no user token")
+	}
+	h, err := a.apply(ctx, nil, true)
+	if err != nil {
+		return "", fmt.Errorf("kakaoapi: access token: %w", err)
+	}
+	return h[len("Bearer "):], nil
+}
+
 // adminAuth is the Authorization header for admin-only APIs.
 func adminAuth(adminKey string) (string, error) {
 	if adminKey == "" {

@@ -265,3 +265,41 @@ func TestAuthPrintsNoSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthAccessToken: a host calling a Kakao API this package does not
+// wrap gets the user token an Auth carries, never an admin key (C101).
+func TestAuthAccessToken(t *testing.T) {
+	errSource := errors.New("source down")
+	for _, tc := range []struct {
+		name    string
+		auth    kakaoapi.Auth
+		want    string
+		wantErr error
+	}{
+		{"bearer", kakaoapi.Bearer("at-1"), "at-1", nil},
+		{"from a source", kakaoapi.BearerFrom(func(context.Context) (string, error) { return "at-2", nil }), "at-2", nil},
+		{"source error is wrapped", kakaoapi.BearerFrom(func(context.Context) (string, error) { return "", errSource }), "", errSource},
+		{"empty source token", kakaoapi.BearerFrom(func(context.Context) (string, error) { return "", nil }), "", nil},
+		{"admin key", kakaoapi.Admin("SECRET-KEY", 7), "", nil},
+		{"zero Auth", kakaoapi.Auth{}, "", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.auth.AccessToken(t.Context())
+			if tc.want != "" {
+				if err != nil || got != tc.want {
+					t.Fatalf("AccessToken = %q, %v; want %q", got, err, tc.want)
+				}
+				return
+			}
+			if err == nil || got != "" {
+				t.Fatalf("AccessToken = %q, %v; want an error", got, err)
+			}
+			if tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
+				t.Fatalf("error %v does not match %v", err, tc.wantErr)
+			}
+			if strings.Contains(err.Error(), "SECRET") {
+				t.Fatalf("error shows the admin key: %v", err)
+			}
+		})
+	}
+}
