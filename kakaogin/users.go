@@ -7,7 +7,7 @@ import (
 )
 
 // Users is how the library finds and records which host user a Kakao user
-// is. store.LinkStore (any backend's Links()) implements it; a host with a
+// is. store.Links (any backend's Links()) implements it; a host with a
 // kakao_id column in its own user table implements it in a few lines.
 //
 // ByKakaoID returns store.ErrNotFound when the Kakao user is not linked.
@@ -20,4 +20,4 @@ type Users interface {
 	Unlink(ctx context.Context, kakaoID int64) (store.Link, error)
 }
 
-var _ Users = store.LinkStore(nil)
+var _ Users = store.Links(nil)
