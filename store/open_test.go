@@ -126,7 +126,18 @@ func FuzzOpen(f *testing.F) {
 		if perr != nil || u.User == nil {
 			return
 		}
-		if pw, ok := u.User.Password(); ok && len(pw) >= 4 && strings.Contains(err.Error(), pw) {
+		pw, ok := u.User.Password()
+		if !ok || len(pw) < 4 {
+			return
+		}
+		// The same text may stand elsewhere in the URL ("//:pw12@0pw12"),
+		// where an error may show it: that is not the password leaking.
+		rest := *u
+		rest.User = nil
+		if strings.Contains(rest.String(), pw) {
+			return
+		}
+		if strings.Contains(err.Error(), pw) {
 			t.Errorf("Open(%q) error %q shows the password", raw, err)
 		}
 	})
