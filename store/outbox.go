@@ -29,9 +29,10 @@ type Outbox interface {
 	// none can be claimed.
 	Claim(ctx context.Context, topic string, max int, lease time.Duration) ([]Message, error)
 
-	// Ack removes a claimed message: its work is done. If the lease ran
-	// out and another Claim took the message, Ack removes nothing and
-	// returns ErrLeaseLost. Acknowledging a message that is gone (already
+	// Ack removes a claimed message: its work is done. If the message is
+	// held under another lease than m.Lease (its lease ran out and
+	// another Claim took it), Ack removes nothing and returns
+	// ErrLeaseLost. Acknowledging a message that is gone (already
 	// acknowledged, or dropped after OutboxRetention) is not an error.
 	Ack(ctx context.Context, m Message) error
 }

@@ -65,6 +65,16 @@ func TestOutboxRetention(t *testing.T) {
 			t.Errorf("PTTL(%s) = %v, %v; want about %v", key, ttl, err, store.OutboxRetention)
 		}
 	}
+	// The leased set, made by the first claim, expires with the others.
+	if _, err := s.Claim(ctx, "jobs", 1, time.Nanosecond); err != nil {
+		t.Fatal(err)
+	}
+	leased := s.k.outbox("jobs")[1]
+	if ttl, err := r.PTTL(ctx, leased).Result(); err != nil || !about(ttl, store.OutboxRetention) {
+		t.Errorf("PTTL(%s) = %v, %v; want about %v", leased, ttl, err, store.OutboxRetention)
+	}
+	time.Sleep(5 * time.Millisecond) // the 1 ms lease ends
+
 	// Make the message look enqueued just over the retention ago.
 	age := s.k.outbox("jobs")[2]
 	old := float64(time.Now().Add(-store.OutboxRetention - time.Minute).UnixMilli())

@@ -137,6 +137,9 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)) do
 		drop(id)
 	end
 end
+-- The leased set may have been created just now: it expires with the rest.
+local ttl = redis.call('PTTL', KEYS[3])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
 return out`)
 
 	// ackScript: KEYS = the outbox keys of a topic; ARGV = ID, lease

@@ -28,8 +28,9 @@
 //
 // The suite checks behaviour only through the role interfaces, with real
 // time: expiry tests use expiries of about a second and poll, because a
-// real server keeps its own clock. Subtests run in parallel unless
-// Options.Serial is set, so the whole suite takes a few seconds.
+// real server keeps its own clock. Subtests run in parallel (unless
+// RunWith's Options.Serial is set), so the whole suite takes a few
+// seconds.
 package storetest
 
 import (
