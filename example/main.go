@@ -29,8 +29,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/kakaologin/kakaologin/store"
 )
 
 func main() {
@@ -83,7 +81,10 @@ func run(log *slog.Logger) error {
 	if storeShown == "" {
 		storeShown = "sqlite:" + *data + "/sessions.db"
 	} else if u, err := url.Parse(storeShown); err == nil {
-		storeShown = store.Redact(u)
+		u.RawQuery = "" // its parameters may carry a password too
+		storeShown = u.Redacted()
+	} else {
+		storeShown = "(unparsable)"
 	}
 	log.Info("example site", "url", *public, "listen", *addr, "demo_mode", a.demo, "store", storeShown, "data", *data)
 

@@ -34,7 +34,7 @@ var errStoreDown = fmt.Errorf("%w: test: store down", store.ErrUnavailable)
 // browser to Kakao with an unsaved flow.
 func TestStoreDownAtFlowWrite(t *testing.T) {
 	h, f := faultyHarness(t)
-	f.Fail(errStoreDown, storetest.CompareAndSwap, storetest.CommitCtx)
+	f.Fail(errStoreDown, storetest.CompareAndSwap, storetest.Commit)
 	status, _, resp := h.browser().step("/auth/kakao/login")
 	if status != http.StatusServiceUnavailable || resp.Header.Get("Location") != "" {
 		t.Fatalf("R9: %d to %q", status, resp.Header.Get("Location"))
@@ -50,7 +50,7 @@ func TestStoreDownAtFlowConsume(t *testing.T) {
 	h, f := faultyHarness(t)
 	b := h.browser()
 	cb := b.callbackURL(b.toKakao("/auth/kakao/login"))
-	f.Fail(errStoreDown, storetest.FindCtx, storetest.CompareAndSwap)
+	f.Fail(errStoreDown, storetest.Find, storetest.CompareAndSwap)
 	if status, _, _ := b.step(cb); status != http.StatusServiceUnavailable {
 		t.Fatalf("R10: status %d", status)
 	}

@@ -2,6 +2,7 @@ package kakaogin
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"io"
@@ -92,7 +93,7 @@ func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 		cfg.Sessions = sm
 	}
 	h.sm = cfg.Sessions
-	h.st = h.sm.Store()
+	h.st = h.sm.Store().(store.Store)
 	cfg.ClientID, cfg.ClientSecret = h.fake.ClientID, h.fake.ClientSecret
 	cfg.AdminKey, cfg.Unlink.Callback = h.fake.AdminKey, &UnlinkCallback{AppID: h.fake.AppID}
 	h.fake.AddLogoutRedirectURI(h.srv.URL + "/auth/kakao/logout/callback")
@@ -115,6 +116,32 @@ func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 
 // testSealKey seals Kakao tokens in every test session.
 var testSealKey = []byte("kakaologin-test-seal-key-32bytes")
+
+// sessionsOnClock returns sessions over a memory store whose clock is
+// clock, so that a test can move the store past a lease without waiting
+// (the sessions themselves keep real time).
+func sessionsOnClock(t testing.TB, clock *testClock) *session.Manager {
+	t.Helper()
+	mem := memory.New(memory.WithNow(clock.Now))
+	t.Cleanup(func() { mem.Close() })
+	sm, err := session.New(mem, session.Config{SealKeys: [][]byte{testSealKey}, InsecureCookies: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sm
+}
+
+// queuedUnlinks reports how many unlink hooks wait in the store's outbox
+// for a retry. It claims them with a lease that ends at once, so they stay
+// claimable for RetryPendingUnlinks (each look counts in their Attempts).
+func queuedUnlinks(t testing.TB, h *harness) int {
+	t.Helper()
+	ms, err := h.st.Claim(context.Background(), unlinkTopic, 1000, time.Nanosecond)
+	if err != nil {
+		t.Fatalf("claim queued unlinks: %v", err)
+	}
+	return len(ms)
+}
 
 // mount builds Kakao Login from cfg on eng with the test routes.
 func (h *harness) mount(eng *gin.Engine, cfg Config) *Kakao {

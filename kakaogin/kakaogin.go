@@ -16,6 +16,7 @@ import (
 	"github.com/kakaologin/kakaologin/kakaogin/internal/idtoken"
 	"github.com/kakaologin/kakaologin/kakaogin/kakaoapi"
 	"github.com/kakaologin/kakaologin/session"
+	"github.com/kakaologin/kakaologin/store"
 )
 
 // Kakao is Kakao Login for one Gin app: its routes, middleware and the
@@ -24,6 +25,11 @@ type Kakao struct {
 	cfg      *settings
 	api      *kakaoapi.Client
 	sessions *session.Manager
+	// locks and outbox are roles of the session store: the locks of the
+	// token refresh, first logins and unlink retries across instances,
+	// and the queue of unlink hooks to retry (nil when none can fail).
+	locks    store.Locker
+	outbox   store.Outbox
 	errors   *errorRenderer
 	returnTo returnToPolicy
 
@@ -48,8 +54,19 @@ type Kakao struct {
 // for any unsafe or unusable setting. It does no network I/O; call Check
 // at startup to verify Kakao's OIDC discovery document before serving.
 // The returned *Kakao never changes: Mount and RequireScopes only read it.
+//
+// Besides sessions, New needs two roles of the store the session manager
+// was made with: locks (store.Locker) always, and an outbox (store.Outbox)
+// when an unlink can call something that may fail (OnUnlink, or the link
+// store's Unlink), so that a failed call is retried later instead of lost.
+// Every store.Store has both; New fails with ErrConfig for a store that
+// lacks one.
 func New(cfg Config) (*Kakao, error) {
 	s, err := cfg.validate()
+	if err != nil {
+		return nil, err
+	}
+	locks, outbox, err := storeRoles(s)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +86,7 @@ func New(cfg Config) (*Kakao, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kakaogin: error page template: %w", err)
 	}
-	k := &Kakao{cfg: s, api: api, sessions: s.Sessions, errors: er, consentable: map[string]bool{},
+	k := &Kakao{cfg: s, api: api, sessions: s.Sessions, locks: locks, outbox: outbox, errors: er, consentable: map[string]bool{},
 		callbackFails: newFailLimiter(maxCallbackFailures, callbackFailWindow, s.Now)}
 	k.oidc = idtoken.NewProvider(idtoken.Config{
 		Issuer: s.Endpoint.Issuer, ClientID: s.ClientID, Discovery: api, HTTPClient: api.HTTPClient(), Now: s.Now,
@@ -87,6 +104,24 @@ func New(cfg Config) (*Kakao, error) {
 		return nil, fmt.Errorf("%w: trusted origins: %w", ErrConfig, err)
 	}
 	return k, nil
+}
+
+// storeRoles finds on the session store the roles New needs beside the
+// sessions. The outbox is nil when no unlink hook can fail.
+func storeRoles(s *settings) (store.Locker, store.Outbox, error) {
+	st := s.Sessions.Store()
+	locks, ok := st.(store.Locker)
+	if !ok {
+		return nil, nil, configError("the session store has no locks (store.Locker), needed for the token refresh across instances; use a store.Store")
+	}
+	if s.Unlink.OnUnlink == nil && s.Users == nil {
+		return locks, nil, nil
+	}
+	outbox, ok := st.(store.Outbox)
+	if !ok {
+		return nil, nil, configError("the session store has no outbox (store.Outbox), needed to retry a failed OnUnlink or link removal; use a store.Store")
+	}
+	return locks, outbox, nil
 }
 
 // API returns the app-level Kakao API client: the same Endpoint and HTTP

@@ -164,7 +164,7 @@ func (k *Kakao) resolveNewUser(ctx context.Context, l *session.Login, user *kaka
 // across concurrent logins and app instances: a store lock serialises first
 // logins of one Kakao ID, and the link is looked up again under it.
 func (k *Kakao) createOnce(ctx context.Context, nu NewUser) (string, error) {
-	st := k.sessions.Store()
+	st := k.locks
 	lock := "kakaologin:first-login:" + strconv.FormatInt(nu.KakaoID, 10)
 	deadline := time.Now().Add(linkWait)
 	for {

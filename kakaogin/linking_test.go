@@ -436,9 +436,12 @@ func TestLinkingConfigChecks(t *testing.T) {
 	base := Config{ClientID: "id", RedirectURL: "https://example.com/auth/kakao/callback", Sessions: sm}
 	find := func(context.Context, NewUser) (Candidate, bool, error) { return Candidate{}, false, nil }
 	for name, mut := range map[string]func(*Config){
-		"FindCandidate without ProveURL": func(c *Config) { c.Linking.FindCandidate = find; c.Users = sm.Store().Links() },
+		"FindCandidate without ProveURL": func(c *Config) { c.Linking.FindCandidate = find; c.Users = sm.Store().(store.Store).Links() },
 		"hooks without Users":            func(c *Config) { c.Linking.SignupURL = "/signup" },
-		"off-site SignupURL":             func(c *Config) { c.Linking.SignupURL = "https://evil.example/"; c.Users = sm.Store().Links() },
+		"off-site SignupURL": func(c *Config) {
+			c.Linking.SignupURL = "https://evil.example/"
+			c.Users = sm.Store().(store.Store).Links()
+		},
 	} {
 		cfg := base
 		mut(&cfg)

@@ -305,7 +305,9 @@ func TestUnlinkAlreadyUnlinked(t *testing.T) {
 func TestUnlinkHookFails(t *testing.T) {
 	hook := &unlinkHook{}
 	hook.fail.Store(true)
-	h := newHarness(t, withConfig(func(c *Config) { c.Unlink.OnUnlink = hook.hook }))
+	storeClock := &testClock{}
+	sm := sessionsOnClock(t, storeClock)
+	h := newHarness(t, withConfig(func(c *Config) { c.Unlink.OnUnlink = hook.hook; c.Sessions = sm }))
 	b := h.browser()
 	b.login("/")
 	if status, _, _ := b.post("/auth/kakao/unlink", nil, true); status != http.StatusSeeOther {
@@ -322,6 +324,12 @@ func TestUnlinkHookFails(t *testing.T) {
 		t.Fatal("retry succeeded while the hook still fails")
 	}
 	hook.fail.Store(false)
+	// The failed retry holds the event until its lease ends, so that no
+	// other instance runs it meanwhile; then it is retried.
+	if n, _ := h.kg.RetryPendingUnlinks(context.Background()); n != 0 {
+		t.Fatal("retried before the failed retry's lease ended")
+	}
+	storeClock.Advance(unlinkLease)
 	if n, err := h.kg.RetryPendingUnlinks(context.Background()); n != 1 || err != nil {
 		t.Fatalf("retry: %d, %v", n, err)
 	}
@@ -329,7 +337,8 @@ func TestUnlinkHookFails(t *testing.T) {
 		t.Fatal("the queue was not emptied")
 	}
 	last := hook.events[len(hook.events)-1]
-	if last.KakaoID != kakaotest.UserMinji || last.Attempt <= hookAttempts {
+	// Three in the request, one failed retry, this one.
+	if last.KakaoID != kakaotest.UserMinji || last.Attempt != hookAttempts+2 {
 		t.Fatalf("retried event %+v", last)
 	}
 }

@@ -104,7 +104,7 @@ func refreshKey(refreshToken string) string {
 // refresh refreshes the session's tokens under the store's lock for key,
 // unless another instance has done it meanwhile.
 func (k *Kakao) refresh(ctx context.Context, c *gin.Context, key string) (*session.TokenSet, error) {
-	st := k.sessions.Store()
+	st := k.locks
 	lock := "kakaologin:refresh:" + key
 	deadline := time.Now().Add(refreshWait)
 	for {

@@ -2,10 +2,9 @@ package kakaogin
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/kakaologin/kakaologin/store"
@@ -52,14 +51,21 @@ type UnlinkEvent struct {
 }
 
 // Unlink-hook retries: a few quick attempts within the request, then a
-// durable queue in the session store that RetryPendingUnlinks (and Run)
-// works through.
+// message in the session store's outbox that RetryPendingUnlinks (and Run)
+// works off, on any instance.
 const (
 	hookAttempts    = 3
 	hookAttemptWait = 200 * time.Millisecond
-	pendingUnlinks  = "kakaologin:pending-unlinks" // user-index name of the queue
-	pendingKeep     = 30 * 24 * time.Hour          // give up after a month, as Kakao does
-	retryLock       = "kakaologin:pending-unlinks-retry"
+	// unlinkTopic is the outbox topic of the queued unlink hooks.
+	unlinkTopic = "kakaologin.unlink"
+	// unlinkLease is how long one retry holds its message: another
+	// instance takes it over only after this, and a retry that failed is
+	// tried again once it has passed.
+	unlinkLease = time.Minute
+	// unlinkRetryTimeout bounds one retried hook, well within unlinkLease,
+	// so the message is acknowledged before another instance may take it.
+	unlinkRetryTimeout = unlinkLease / 2
+	retryLock          = "kakaologin:pending-unlinks-retry"
 )
 
 // userLeft does the local part of a user leaving: every session of the
@@ -144,63 +150,103 @@ func (k *Kakao) callUnlinkHook(ctx context.Context, ev UnlinkEvent) (err error) 
 	return nil
 }
 
-// The pending-unlink queue lives in the session store's per-user index
-// under one reserved name, so it is shared by every instance, survives
-// restarts and needs nothing beyond the store contract. An entry is
-// "kakaoID|referrer|unix-nanos|userID".
+// queuedUnlink is the outbox payload of a user-left event whose hook
+// failed: the event without its attempt count, which the outbox keeps.
+type queuedUnlink struct {
+	KakaoID  int64     `json:"kakao_id"`
+	UserID   string    `json:"user_id,omitempty"`
+	Referrer string    `json:"referrer,omitempty"`
+	At       time.Time `json:"at"`
+}
+
+// queueUnlink puts ev in the session store's outbox, which every instance
+// shares and which survives restarts, for RetryPendingUnlinks.
 func (k *Kakao) queueUnlink(ctx context.Context, ev UnlinkEvent) error {
-	entry := strconv.FormatInt(ev.KakaoID, 10) + "|" + string(ev.Referrer) + "|" +
-		strconv.FormatInt(ev.At.UnixNano(), 10) + "|" + ev.UserID
-	if err := k.sessions.Store().AddUserSession(ctx, pendingUnlinks, entry, ev.At.Add(pendingKeep)); err != nil {
+	if k.outbox == nil { // New refuses this when a hook can fail
+		return errors.New("kakaogin: queue unlink hook: the session store has no outbox")
+	}
+	payload, err := json.Marshal(queuedUnlink{KakaoID: ev.KakaoID, UserID: ev.UserID, Referrer: string(ev.Referrer), At: ev.At})
+	if err != nil {
+		return fmt.Errorf("kakaogin: queue unlink hook: %w", err)
+	}
+	if _, err := k.outbox.Enqueue(ctx, unlinkTopic, payload); err != nil {
 		return fmt.Errorf("kakaogin: queue unlink hook: %w", err)
 	}
 	return nil
 }
 
-func parsePending(entry string) (UnlinkEvent, bool) {
-	parts := strings.SplitN(entry, "|", 4)
-	if len(parts) != 4 {
+// parseQueued reads a queued event back; ok is false for a payload that is
+// not one.
+func parseQueued(payload []byte) (ev UnlinkEvent, ok bool) {
+	var q queuedUnlink
+	if err := json.Unmarshal(payload, &q); err != nil || q.KakaoID <= 0 {
 		return UnlinkEvent{}, false
 	}
-	id, err1 := strconv.ParseInt(parts[0], 10, 64)
-	at, err2 := strconv.ParseInt(parts[2], 10, 64)
-	if err1 != nil || err2 != nil || id <= 0 {
-		return UnlinkEvent{}, false
-	}
-	return UnlinkEvent{KakaoID: id, Referrer: ReferrerType(parts[1]), At: time.Unix(0, at).UTC(), UserID: parts[3]}, true
+	return UnlinkEvent{KakaoID: q.KakaoID, UserID: q.UserID, Referrer: ReferrerType(q.Referrer), At: q.At.UTC()}, true
 }
 
-// RetryPendingUnlinks runs OnUnlink again for every user-left event whose
-// hook failed, and returns how many succeeded now. One instance at a time
-// works the queue (the store's lock); others return 0 at once. Run calls
-// it periodically.
+// RetryPendingUnlinks runs OnUnlink again for the user-left events whose
+// hook failed, and returns how many succeeded now. Each event is claimed
+// from the outbox for a minute, so no other instance runs it meanwhile; one
+// that fails again is retried once that minute has passed. One instance at
+// a time works the queue (the store's lock); others return 0 at once. Run
+// calls it periodically.
 func (k *Kakao) RetryPendingUnlinks(ctx context.Context) (int, error) {
-	st := k.sessions.Store()
-	fence, ok, err := st.TryLock(ctx, retryLock, time.Minute)
+	if k.outbox == nil {
+		return 0, nil
+	}
+	fence, ok, err := k.locks.TryLock(ctx, retryLock, unlinkLease)
 	if err != nil || !ok {
 		return 0, err
 	}
-	defer st.Unlock(context.WithoutCancel(ctx), retryLock, fence)
-	entries, err := st.UserSessions(ctx, pendingUnlinks)
-	if err != nil {
-		return 0, fmt.Errorf("kakaogin: read unlink queue: %w", err)
-	}
+	defer k.locks.Unlock(context.WithoutCancel(ctx), retryLock, fence)
 	done := 0
-	for _, entry := range entries {
-		ev, ok := parsePending(entry)
+	tried := map[string]bool{}
+	for {
+		ms, err := k.outbox.Claim(ctx, unlinkTopic, 1, unlinkLease)
+		if err != nil {
+			return done, fmt.Errorf("kakaogin: read unlink queue: %w", err)
+		}
+		// A message seen before in this run came back because this run
+		// outlasted its lease: the queue has been worked through once, and
+		// the message waits for the next run under the lease just taken.
+		if len(ms) == 0 || tried[ms[0].ID] {
+			return done, nil
+		}
+		m := ms[0]
+		tried[m.ID] = true
+		ok, err := k.retryUnlink(ctx, m)
+		if err != nil {
+			return done, err
+		}
 		if ok {
-			ev.Attempt = hookAttempts + 1
-			if err := k.runUnlinkHook(ctx, ev); err != nil {
-				k.cfg.Logger.WarnContext(ctx, "kakaogin: unlink hook retry failed", "kakao_id", ev.KakaoID, "err", err)
-				continue
-			}
 			done++
 		}
-		if err := st.RemoveUserSession(ctx, pendingUnlinks, entry); err != nil {
-			return done, fmt.Errorf("kakaogin: update unlink queue: %w", err)
-		}
 	}
-	return done, nil
+}
+
+// retryUnlink runs the hook of one queued event and acknowledges the
+// message unless the hook failed. It reports whether the hook succeeded.
+func (k *Kakao) retryUnlink(ctx context.Context, m store.Message) (bool, error) {
+	ev, ok := parseQueued(m.Payload)
+	if ok {
+		ev.Attempt = hookAttempts + m.Attempts
+		hctx, cancel := context.WithTimeout(ctx, unlinkRetryTimeout)
+		err := k.runUnlinkHook(hctx, ev)
+		cancel()
+		if err != nil {
+			k.cfg.Logger.WarnContext(ctx, "kakaogin: unlink hook retry failed", "kakao_id", ev.KakaoID, "attempt", ev.Attempt, "err", err)
+			return false, nil // the message comes back when its lease ends
+		}
+	} else {
+		k.cfg.Logger.WarnContext(ctx, "kakaogin: dropping an unreadable unlink queue entry", "id", m.ID)
+	}
+	// ErrLeaseLost: the hook outlasted the lease and another instance has
+	// the message now; it runs the (idempotent) hook once more.
+	if err := k.outbox.Ack(ctx, m); err != nil && !errors.Is(err, store.ErrLeaseLost) {
+		return ok, fmt.Errorf("kakaogin: update unlink queue: %w", err)
+	}
+	return ok, nil
 }
 
 // Run works the pending-unlink queue every interval until ctx ends. Start

@@ -7,7 +7,7 @@ import (
 )
 
 // UserLinks is the link store the library records in which host user each
-// Kakao user is (Config.Users). store.LinkStore (any backend's Links())
+// Kakao user is (Config.Users). store.Links (any backend's Links())
 // implements it; a host with a kakao_id column in its own user table
 // implements it in a few lines (see Example_ownUserTable).
 //
@@ -21,4 +21,4 @@ type UserLinks interface {
 	Unlink(ctx context.Context, kakaoID int64) (store.Link, error)
 }
 
-var _ UserLinks = store.LinkStore(nil)
+var _ UserLinks = store.Links(nil)

@@ -583,8 +583,8 @@ func TestUnlinkCallbackRepeated(t *testing.T) {
 			if linked < 1 || (!concurrent && linked != 1) {
 				t.Errorf("C82: %d events carried the link", linked)
 			}
-			if left, err := h.st.UserSessions(context.Background(), pendingUnlinks); err != nil || len(left) != 0 {
-				t.Errorf("queue %v %v", left, err)
+			if left := queuedUnlinks(t, h); left != 0 {
+				t.Errorf("%d unlink hooks queued, want none", left)
 			}
 		})
 	}
@@ -623,9 +623,8 @@ func TestUnlinkCallbackSlowHook(t *testing.T) {
 			if b.loggedIn() {
 				t.Fatal("C81: sessions must end before the answer")
 			}
-			queued, err := h.st.UserSessions(context.Background(), pendingUnlinks)
-			if err != nil || len(queued) != 1 {
-				t.Fatalf("C81: queue %v %v", queued, err)
+			if queued := queuedUnlinks(t, h); queued != 1 {
+				t.Fatalf("C81: %d unlink hooks queued, want 1", queued)
 			}
 			// The host recovers; the queued event is delivered once.
 			host.hang.Store(false)
@@ -661,7 +660,7 @@ func TestUnlinkCallbackStoreDown(t *testing.T) {
 		{"revocation fails", storetest.RevokeUser, storetest.Fault{Err: down}, false, false},
 		{"link lookup fails", storetest.ByKakaoID, storetest.Fault{Err: down}, false, false},
 		{"revocation hangs", storetest.RevokeUser, storetest.Fault{Hang: true}, false, false},
-		{"hook fails and the queue cannot be written", storetest.AddUserSession, storetest.Fault{Err: down}, true, true},
+		{"hook fails and the queue cannot be written", storetest.Enqueue, storetest.Fault{Err: down}, true, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

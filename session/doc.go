@@ -1,5 +1,6 @@
 // Package session keeps Kakao Login sessions for Gin apps on top of
-// github.com/alexedwards/scs/v2 and any store.Store backend.
+// github.com/alexedwards/scs/v2 and any store backend (a
+// store.SessionStore).
 //
 //	st := memory.New() // or store.Open(ctx, url, …)
 //	sm, err := session.New(st, session.Config{SealKeys: [][]byte{key}})

@@ -169,7 +169,7 @@ func sessionCookie(res *http.Response, name string) (string, bool) {
 
 func (e *env) stored(token string) ([]byte, bool) {
 	e.t.Helper()
-	b, found, err := e.mem.FindCtx(context.Background(), hashToken(token))
+	b, found, err := e.mem.Find(context.Background(), hashToken(token))
 	if err != nil {
 		e.t.Fatal(err)
 	}

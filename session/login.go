@@ -199,7 +199,7 @@ func (st *reqState) renew(ctx context.Context, o op) error {
 			return ErrNotLoggedIn
 		}
 	}
-	if err := m.st.DeleteCtx(ctx, oldHash); err != nil {
+	if err := m.st.Delete(ctx, oldHash); err != nil {
 		m.log.Warn("session: could not delete the session's old token", "err", err)
 	}
 	if oldLogin != nil {
@@ -214,7 +214,7 @@ func (st *reqState) renew(ctx context.Context, o op) error {
 // expire anyway.
 func (m *Manager) endRenewal(ctx context.Context, oldHash, newHash string, l *Login) {
 	for _, h := range []string{oldHash, newHash} {
-		if err := m.st.DeleteCtx(ctx, h); err != nil {
+		if err := m.st.Delete(ctx, h); err != nil {
 			m.log.Warn("session: could not delete a token after a failed renewal", "err", err)
 		}
 	}

@@ -15,12 +15,12 @@ import (
 	"github.com/kakaologin/kakaologin/store"
 )
 
-// Manager keeps login sessions for a Gin app in a store.Store. It is safe
-// for concurrent use; create one per app with New and install its
+// Manager keeps login sessions for a Gin app in a store.SessionStore. It
+// is safe for concurrent use; create one per app with New and install its
 // Middleware on every route that uses sessions.
 type Manager struct {
 	cfg       Config
-	st        store.Store
+	st        store.SessionStore
 	scs       *scs.SessionManager
 	keys      []sealKey
 	log       *slog.Logger
@@ -28,9 +28,11 @@ type Manager struct {
 	touchSecs int64
 }
 
-// New returns a Manager storing sessions in st. It fails, matching
+// New returns a Manager storing sessions in st: the sessions, and the
+// per-user index that ends all of one user's sessions at once. Every
+// store.Store is one (store.Open, memory.New, …). It fails, matching
 // ErrConfig, when cfg is unusable (for example without SealKeys).
-func New(st store.Store, cfg Config) (*Manager, error) {
+func New(st store.SessionStore, cfg Config) (*Manager, error) {
 	if st == nil {
 		return nil, fmt.Errorf("%w: nil store", ErrConfig)
 	}
@@ -92,9 +94,11 @@ func (m *Manager) RevokeHostUser(ctx context.Context, userID string) (int, error
 func kakaoIndex(id int64) string     { return "kakao:" + strconv.FormatInt(id, 10) }
 func hostIndex(userID string) string { return "user:" + userID }
 
-// Store returns the store the Manager keeps sessions in, for callers that
-// need its locks (the cross-instance token-refresh lock) or its links.
-func (m *Manager) Store() store.Store { return m.st }
+// Store returns the store given to New. kakaogin finds the other roles it
+// needs on it by type assertion: its locks (store.Locker, for the token
+// refresh across instances) and its outbox (store.Outbox, for the unlink
+// retries).
+func (m *Manager) Store() store.SessionStore { return m.st }
 
 func (m *Manager) now() time.Time { return m.cfg.Now() }
 
@@ -149,8 +153,9 @@ func validToken(s string) bool {
 	return false
 }
 
-// scsStore adapts a store.Store to scs.CtxStore, hashing every token.
-type scsStore struct{ st store.Store }
+// scsStore adapts store.Sessions to scs.CtxStore, hashing every token.
+// scs's method names (FindCtx, Find, …) stay on this adapter.
+type scsStore struct{ st store.Sessions }
 
 // preloaded carries, in the context of an scs.Load, the record bytes the
 // Manager already read for the token (see reqState.scsCtx).
@@ -161,11 +166,11 @@ func (a scsStore) FindCtx(ctx context.Context, token string) ([]byte, bool, erro
 		b := v.([]byte)
 		return b, b != nil, nil
 	}
-	return a.st.FindCtx(ctx, hashToken(token))
+	return a.st.Find(ctx, hashToken(token))
 }
 
 func (a scsStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	return a.st.CommitCtx(ctx, hashToken(token), b, expiry)
+	return a.st.Commit(ctx, hashToken(token), b, expiry)
 }
 
 // keepOldToken marks the context of an scs.RenewToken call whose delete of
@@ -176,7 +181,7 @@ func (a scsStore) DeleteCtx(ctx context.Context, token string) error {
 	if ctx.Value(keepOldToken{}) != nil {
 		return nil
 	}
-	return a.st.DeleteCtx(ctx, hashToken(token))
+	return a.st.Delete(ctx, hashToken(token))
 }
 
 func (a scsStore) Find(token string) ([]byte, bool, error) {

@@ -160,7 +160,7 @@ func (st *reqState) abandon() {
 	}
 	st.started = true
 	if st.token != "" && st.token != st.sent {
-		if err := st.m.st.DeleteCtx(st.base, st.hashed()); err != nil {
+		if err := st.m.st.Delete(st.base, st.hashed()); err != nil {
 			st.m.log.Warn("session: could not delete the session of a panicked request", "err", err)
 		}
 	}

@@ -187,7 +187,7 @@ func TestMalformedCookieNoStoreLookup(t *testing.T) {
 			if res.StatusCode != http.StatusUnauthorized {
 				t.Errorf("status %d: malformed cookie adopted", res.StatusCode)
 			}
-			if n := e.faulty.Calls(storetest.FindCtx); n != 0 {
+			if n := e.faulty.Calls(storetest.Find); n != 0 {
 				t.Errorf("store looked up %d times for a malformed cookie", n)
 			}
 			if tok, set := sessionCookie(res, e.m.cfg.CookieName); !set || tok != "" {
@@ -198,8 +198,8 @@ func TestMalformedCookieNoStoreLookup(t *testing.T) {
 	t.Run("well-formed but unknown is looked up once and cleared", func(t *testing.T) {
 		e.faulty.ResetCalls()
 		res := e.do(http.MethodGet, "/me", strings.Repeat("A", 43))
-		if res.StatusCode != http.StatusUnauthorized || e.faulty.Calls(storetest.FindCtx) != 1 {
-			t.Fatalf("status %d, finds %d", res.StatusCode, e.faulty.Calls(storetest.FindCtx))
+		if res.StatusCode != http.StatusUnauthorized || e.faulty.Calls(storetest.Find) != 1 {
+			t.Fatalf("status %d, finds %d", res.StatusCode, e.faulty.Calls(storetest.Find))
 		}
 	})
 }
@@ -210,7 +210,7 @@ func TestReadOnlyRequestsDoNotWrite(t *testing.T) {
 	e := newEnv(t)
 	tok := e.login()
 	writes := func() int {
-		return e.faulty.Calls(storetest.CompareAndSwap) + e.faulty.Calls(storetest.CommitCtx) + e.faulty.Calls(storetest.DeleteCtx)
+		return e.faulty.Calls(storetest.CompareAndSwap) + e.faulty.Calls(storetest.Commit) + e.faulty.Calls(storetest.Delete)
 	}
 	e.faulty.ResetCalls()
 	for range 10 {
@@ -288,7 +288,7 @@ func TestStoreDownAtLoad(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e.faulty.Fail(unavailable(), storetest.FindCtx)
+			e.faulty.Fail(unavailable(), storetest.Find)
 			res := e.do(http.MethodGet, "/me", tok, "Accept", tc.accept)
 			b := body(res)
 			switch {
@@ -310,7 +310,7 @@ func TestStoreDownAtLoad(t *testing.T) {
 		})
 	}
 	t.Run("hanging store bounded by the request deadline", func(t *testing.T) {
-		e.faulty.Set(storetest.FindCtx, storetest.Fault{Hang: true})
+		e.faulty.Set(storetest.Find, storetest.Fault{Hang: true})
 		defer e.faulty.Clear()
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
@@ -373,7 +373,7 @@ func TestStoreDownMidRequest(t *testing.T) {
 			}
 			ids, _ := e.mem.UserSessions(context.Background(), kakaoIndex(typicalLogin().KakaoID))
 			for _, h := range ids {
-				if _, found, _ := e.mem.FindCtx(context.Background(), h); found {
+				if _, found, _ := e.mem.Find(context.Background(), h); found {
 					t.Fatal("a half-made login session is stored")
 				}
 			}
@@ -421,7 +421,7 @@ func TestPanicLeavesNoSession(t *testing.T) {
 			t.Fatal("login was not indexed; test proves nothing")
 		}
 		for _, h := range ids {
-			if _, found, _ := e.mem.FindCtx(context.Background(), h); found {
+			if _, found, _ := e.mem.Find(context.Background(), h); found {
 				t.Fatal("the orphaned login session is still stored")
 			}
 		}

@@ -70,7 +70,7 @@ func (st *reqState) load() error {
 	// store here; scsCtx builds scs's view from it, without a second read,
 	// when a token must be renewed or destroyed.
 	hash := hashToken(st.sent)
-	b, found, err := m.st.FindCtx(st.base, hash)
+	b, found, err := m.st.Find(st.base, hash)
 	if err != nil {
 		return fmt.Errorf("session: load: %w", err)
 	}
@@ -213,7 +213,7 @@ func (st *reqState) commit(ctx context.Context, o op) error {
 
 // reload reads the stored session again after a lost race.
 func (st *reqState) reload(ctx context.Context) error {
-	b, found, err := st.m.st.FindCtx(ctx, st.hashed())
+	b, found, err := st.m.st.Find(ctx, st.hashed())
 	if err != nil {
 		return fmt.Errorf("session: reload: %w", err)
 	}

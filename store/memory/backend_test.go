@@ -74,10 +74,10 @@ func TestOpenedStoresAreIndependent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	if err := a.CommitCtx(ctx, "tok", []byte("x"), inHour()); err != nil {
+	if err := a.Commit(ctx, "tok", []byte("x"), inHour()); err != nil {
 		t.Fatal(err)
 	}
-	if _, found, _ := b.FindCtx(ctx, "tok"); found {
+	if _, found, _ := b.Find(ctx, "tok"); found {
 		t.Error("a session committed to one memory store is visible in another")
 	}
 }

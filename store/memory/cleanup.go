@@ -5,7 +5,8 @@ import (
 )
 
 // DeleteExpired deletes the expired sessions, revocations, user index
-// entries and locks now and returns how many it deleted. The background
+// entries and locks, and the outbox messages older than
+// store.OutboxRetention, now and returns how many it deleted. The background
 // cleanup calls it; call it yourself when the cleanup is turned off.
 func (s *Store) DeleteExpired(ctx context.Context) (int, error) {
 	s.mu.Lock()
@@ -37,6 +38,9 @@ func (s *Store) DeleteExpired(ctx context.Context) (int, error) {
 			delete(s.locks, name)
 			n++
 		}
+	}
+	for topic := range s.outbox {
+		n += s.dropOldMessages(topic, now)
 	}
 	return n, nil
 }

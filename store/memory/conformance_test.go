@@ -33,3 +33,13 @@ func TestConformanceOneSharedStore(t *testing.T) {
 	t.Cleanup(func() { _ = s.Close() })
 	storetest.Run(t, func(*testing.T) store.Store { return s })
 }
+
+// TestConformanceOnAFakeClock runs the cases that need exact time, on the
+// clock given with WithNow.
+func TestConformanceOnAFakeClock(t *testing.T) {
+	storetest.RunClocked(t, func(t *testing.T, now func() time.Time) store.Store {
+		s := memory.New(memory.WithNow(now), memory.WithCleanupInterval(0))
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}

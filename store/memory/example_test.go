@@ -17,12 +17,12 @@ func ExampleNew() {
 	st := memory.New()
 	defer st.Close()
 
-	_ = st.CommitCtx(ctx, "hashed-token", []byte("session data"), inHour())
+	_ = st.Commit(ctx, "hashed-token", []byte("session data"), inHour())
 	_ = st.AddUserSession(ctx, "user-1", "hashed-token", inHour())
 
 	// Logout everywhere: the session ends and cannot be saved again.
 	n, _ := st.RevokeUser(ctx, "user-1")
-	err := st.CommitCtx(ctx, "hashed-token", []byte("late save"), inHour())
+	err := st.Commit(ctx, "hashed-token", []byte("late save"), inHour())
 	fmt.Println(n, errors.Is(err, store.ErrRevoked))
 	// Output: 1 true
 }

@@ -8,14 +8,14 @@ import (
 	"github.com/kakaologin/kakaologin/store"
 )
 
-// linkStore is the store.LinkStore of a Store: two maps, one per
+// linkStore is the store.Links of a Store: two maps, one per
 // direction, changed together under the store's lock.
 type linkStore struct{ s *Store }
 
 // Links returns the store's Kakao ID ↔ host user links. Any int64 is
 // accepted as a Kakao ID, like the SQL backends do; UserID must not be
 // empty.
-func (s *Store) Links() store.LinkStore { return linkStore{s} }
+func (s *Store) Links() store.Links { return linkStore{s} }
 
 // ByKakaoID returns the link of a Kakao user, or store.ErrNotFound.
 func (l linkStore) ByKakaoID(ctx context.Context, kakaoID int64) (store.Link, error) {

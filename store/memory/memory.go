@@ -28,7 +28,7 @@ var Backend = store.Backend{
 	Open:    openURL,
 }
 
-// Store is an in-process store.Store. The zero value is not usable; call
+// Store is an in-process store.Store: it implements every role. The zero value is not usable; call
 // New.
 type Store struct {
 	now func() time.Time
@@ -40,6 +40,8 @@ type Store struct {
 	locks       map[string]lock
 	linksByID   map[int64]store.Link
 	linksByUser map[string]int64
+	outbox      map[string][]*message // topic → messages, oldest first
+	msgSeq      uint64                // the last message ID handed out
 
 	janitor *janitor.Janitor
 }
@@ -97,6 +99,7 @@ func New(opts ...Option) *Store {
 		locks:       map[string]lock{},
 		linksByID:   map[int64]store.Link{},
 		linksByUser: map[string]int64{},
+		outbox:      map[string][]*message{},
 	}
 	s.janitor = janitor.Start(c.cleanupInterval, func(ctx context.Context) error {
 		_, err := s.DeleteExpired(ctx)
@@ -149,7 +152,7 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	s.sessions, s.users, s.locks, s.linksByID, s.linksByUser = nil, nil, nil, nil, nil
+	s.sessions, s.users, s.locks, s.linksByID, s.linksByUser, s.outbox = nil, nil, nil, nil, nil, nil
 	s.mu.Unlock()
 	s.janitor.Stop()
 	return nil

@@ -9,8 +9,8 @@ import (
 	"github.com/kakaologin/kakaologin/store"
 )
 
-// FindCtx returns a copy of the data of a live, unrevoked session.
-func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+// Find returns a copy of the data of a live, unrevoked session.
+func (s *Store) Find(ctx context.Context, token string) ([]byte, bool, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.check(ctx, "find"); err != nil {
@@ -23,9 +23,9 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 	return bytes.Clone(nonNil(e.data)), true, nil
 }
 
-// CommitCtx stores a copy of b for token until expiry, unless token is
+// Commit stores a copy of b for token until expiry, unless token is
 // revoked.
-func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+func (s *Store) Commit(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.check(ctx, "commit"); err != nil {
@@ -59,9 +59,9 @@ func (s *Store) CompareAndSwap(ctx context.Context, token string, old, b []byte,
 	return true, nil
 }
 
-// DeleteCtx replaces the session by a tombstone that lasts until the later
+// Delete replaces the session by a tombstone that lasts until the later
 // of its expiry and now+store.RevocationTTL.
-func (s *Store) DeleteCtx(ctx context.Context, token string) error {
+func (s *Store) Delete(ctx context.Context, token string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.check(ctx, "delete"); err != nil {

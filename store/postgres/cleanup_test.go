@@ -3,6 +3,8 @@ package postgres
 import (
 	"testing"
 	"time"
+
+	"github.com/kakaologin/kakaologin/store"
 )
 
 func TestDeleteExpiredRemovesOnlyExpiredRows(t *testing.T) {
@@ -11,9 +13,9 @@ func TestDeleteExpiredRemovesOnlyExpiredRows(t *testing.T) {
 	ctx := t.Context()
 	past := time.Now().Add(-time.Minute)
 	for _, step := range []error{
-		s.CommitCtx(ctx, "live", []byte("x"), inHour()),
-		s.CommitCtx(ctx, "old", []byte("x"), past),
-		s.DeleteCtx(ctx, "revoked"),
+		s.Commit(ctx, "live", []byte("x"), inHour()),
+		s.Commit(ctx, "old", []byte("x"), past),
+		s.Delete(ctx, "revoked"),
 		s.AddUserSession(ctx, "alice", "live", inHour()),
 		s.AddUserSession(ctx, "alice", "old", past),
 	} {
@@ -28,6 +30,11 @@ func TestDeleteExpiredRemovesOnlyExpiredRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.exec(t, `UPDATE {locks} SET expiry = now() - interval '1 second' WHERE name = 'stale'`)
+	// A message enqueued just over store.OutboxRetention ago, and one just
+	// under.
+	s.exec(t, `INSERT INTO {outbox} (topic, payload, enqueued) VALUES
+		('old', '', now() - $1::interval - interval '1 minute'), ('young', '', now() - $1::interval + interval '1 minute')`,
+		store.OutboxRetention)
 	// Batches: more expired rows than one cleanup statement deletes.
 	s.exec(t, `INSERT INTO {sessions} (token, data, expiry)
 		SELECT convert_to('bulk' || i, 'UTF8'), 'x', now() - interval '1 hour' FROM generate_series(1, $1::int) AS i`,
@@ -37,7 +44,7 @@ func TestDeleteExpiredRemovesOnlyExpiredRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := int64(cleanupBatch + 10 + 3); n != want {
+	if want := int64(cleanupBatch + 10 + 4); n != want {
 		t.Errorf("DeleteExpired = %d rows, want %d", n, want)
 	}
 	if !s.queryBool(t, `SELECT array_agg(convert_from(token, 'UTF8') ORDER BY token) = '{live,revoked}' FROM {sessions}`) {
@@ -49,6 +56,9 @@ func TestDeleteExpiredRemovesOnlyExpiredRows(t *testing.T) {
 	if !s.queryBool(t, `SELECT array_agg(name) = '{held}' FROM {locks}`) {
 		t.Error("locks left are not exactly the held one")
 	}
+	if !s.queryBool(t, `SELECT array_agg(topic) = '{young}' FROM {outbox}`) {
+		t.Error("messages left are not exactly the one younger than the retention")
+	}
 }
 
 // The background cleanup runs on its own and stops with Close (TestMain
@@ -56,7 +66,7 @@ func TestDeleteExpiredRemovesOnlyExpiredRows(t *testing.T) {
 func TestBackgroundCleanupRunsAndStops(t *testing.T) {
 	t.Parallel()
 	s := openTest(t, WithCleanupInterval(10*time.Millisecond))
-	if err := s.CommitCtx(t.Context(), "old", []byte("x"), time.Now().Add(-time.Minute)); err != nil {
+	if err := s.Commit(t.Context(), "old", []byte("x"), time.Now().Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(20 * time.Second)

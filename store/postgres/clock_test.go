@@ -28,11 +28,11 @@ func TestClockSkewNeverResurrects(t *testing.T) {
 			token := "skew" + tt.skew.String()
 
 			// A 30-minute session lives 30 minutes minus the skew.
-			if err := s.CommitCtx(ctx, token, []byte("x"), appNow().Add(30*time.Minute)); err != nil {
+			if err := s.Commit(ctx, token, []byte("x"), appNow().Add(30*time.Minute)); err != nil {
 				t.Fatal(err)
 			}
-			if _, found, err := s.FindCtx(ctx, token); err != nil || !found {
-				t.Fatalf("FindCtx = %v, %v; want found", found, err)
+			if _, found, err := s.Find(ctx, token); err != nil || !found {
+				t.Fatalf("Find = %v, %v; want found", found, err)
 			}
 			wantLeft := 30*time.Minute + tt.skew
 			if !s.queryBool(t, `SELECT expiry - now() BETWEEN $2::interval - interval '1 minute' AND $2::interval
@@ -42,12 +42,12 @@ func TestClockSkewNeverResurrects(t *testing.T) {
 
 			// Revoked: no write of the skewed app gets through, whatever
 			// expiry it computes.
-			if err := s.DeleteCtx(ctx, token); err != nil {
+			if err := s.Delete(ctx, token); err != nil {
 				t.Fatal(err)
 			}
 			for _, exp := range []time.Time{appNow(), appNow().Add(time.Minute), appNow().Add(store.RevocationTTL * 2)} {
-				if err := s.CommitCtx(ctx, token, []byte("back"), exp); !errors.Is(err, store.ErrRevoked) {
-					t.Errorf("CommitCtx(expiry %v) after delete: err = %v, want ErrRevoked", exp, err)
+				if err := s.Commit(ctx, token, []byte("back"), exp); !errors.Is(err, store.ErrRevoked) {
+					t.Errorf("Commit(expiry %v) after delete: err = %v, want ErrRevoked", exp, err)
 				}
 				if _, err := s.CompareAndSwap(ctx, token, nil, []byte("back"), exp); !errors.Is(err, store.ErrRevoked) {
 					t.Errorf("CompareAndSwap(expiry %v) after delete: err = %v, want ErrRevoked", exp, err)
@@ -69,10 +69,10 @@ func TestExpiryPastOnDatabaseClockIsNotFound(t *testing.T) {
 	s := openTest(t)
 	ctx := t.Context()
 	appNow := time.Now().Add(-5 * time.Minute)
-	if err := s.CommitCtx(ctx, "tok", []byte("x"), appNow.Add(time.Minute)); err != nil {
+	if err := s.Commit(ctx, "tok", []byte("x"), appNow.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if _, found, err := s.FindCtx(ctx, "tok"); err != nil || found {
-		t.Errorf("FindCtx = %v, %v; want not found", found, err)
+	if _, found, err := s.Find(ctx, "tok"); err != nil || found {
+		t.Errorf("Find = %v, %v; want not found", found, err)
 	}
 }

@@ -9,11 +9,17 @@ import (
 )
 
 // TestConformance runs the store conformance suite with every subtest on
-// one Store (one schema), as app instances share one database. The suite
+// one Store (one schema), as app instances share one database, and its
+// cross-instance cases on two Stores (two pools) on one schema. The suite
 // names everything randomly, so subtests do not collide.
 func TestConformance(t *testing.T) {
 	s := openTest(t)
-	storetest.Run(t, func(*testing.T) store.Store { return s })
+	storetest.RunWith(t, func(*testing.T) store.Store { return s }, storetest.Options{
+		Twin: func(t *testing.T) (a, b store.Store) {
+			schema := freshSchema(t)
+			return openIn(t, schema), openIn(t, schema)
+		},
+	})
 }
 
 // TestConformanceTwoInstances runs the suite with subtests alternating

@@ -1,6 +1,6 @@
 // Package postgres is the PostgreSQL backend of store: sessions, the
-// per-user session index, locks and Kakao links, kept in four tables that
-// every app instance shares, through a pgx v5 connection pool.
+// per-user session index, locks, Kakao links and the outbox, kept in five
+// tables that every app instance shares, through a pgx v5 connection pool.
 //
 //	st, err := postgres.Open(ctx, "postgres://app:secret@db:5432/app?sslmode=require&schema=kakaologin")
 //	if err != nil {
@@ -49,11 +49,22 @@
 //		linked_at timestamptz NOT NULL,
 //		CONSTRAINT kakaologin_links_user_id_key UNIQUE (user_id)
 //	);
+//	CREATE TABLE IF NOT EXISTS kakaologin_outbox (
+//		id        bigserial   PRIMARY KEY,
+//		topic     text        NOT NULL,
+//		payload   bytea       NOT NULL,
+//		enqueued  timestamptz NOT NULL DEFAULT now(),
+//		attempts  integer     NOT NULL DEFAULT 0,
+//		lease     text        NOT NULL DEFAULT '',
+//		lease_end timestamptz NOT NULL DEFAULT '-infinity'
+//	);
+//	CREATE INDEX IF NOT EXISTS kakaologin_outbox_topic_idx ON kakaologin_outbox (topic, id);
+//	CREATE INDEX IF NOT EXISTS kakaologin_outbox_enqueued_idx ON kakaologin_outbox (enqueued);
 //
 // Session tokens (already hashed by the session layer) are stored as bytea,
 // so any byte string is a valid token. A revoked session keeps its row with
 // data NULL and revoked true until the revocation expires; that row is the
-// tombstone that makes a later CommitCtx or CompareAndSwap return
+// tombstone that makes a later Commit or CompareAndSwap return
 // store.ErrRevoked. Each write is a single statement (INSERT … ON CONFLICT
 // DO UPDATE … WHERE), so revocation checks, compare-and-swap, lock taking
 // and linking are atomic across connections and app instances. RevokeUser
@@ -61,12 +72,17 @@
 // tombstones their tokens in the same statement: its cost grows with that
 // user's sessions, not with the table. Locks are rows of kakaologin_locks
 // rather than advisory locks, because an advisory lock belongs to one
-// connection and cannot carry a ttl or a fencing value.
+// connection and cannot carry a ttl or a fencing value. An outbox message
+// is a row of kakaologin_outbox: Claim takes the oldest unleased rows of a
+// topic with SELECT … FOR UPDATE SKIP LOCKED and sets their lease in the
+// same statement, so concurrent claims, also from other instances, get
+// disjoint messages without waiting for each other; Ack deletes the row
+// only while it still holds the claimer's lease.
 //
 // # Clocks
 //
-// Every "has it expired" decision, and the start of every revocation and
-// lock ttl, uses the database clock (now()), never the app's. Expiry times
+// Every "has it expired" decision, and the start of every revocation, lock
+// ttl and outbox lease, uses the database clock (now()), never the app's. Expiry times
 // handed to the store by the app (a session's idle or absolute deadline)
 // are stored as given. So all instances agree with each other whatever
 // their own clocks say, and a skew between app and database only makes
@@ -77,7 +93,8 @@
 //
 // # Cleanup
 //
-// A goroutine started by Open deletes expired rows every five minutes
+// A goroutine started by Open deletes expired rows, and outbox messages
+// older than store.OutboxRetention, every five minutes
 // (cleanup_interval=DURATION or WithCleanupInterval; zero turns it off),
 // in small batches that skip rows other transactions hold, so several
 // instances may clean at once. Close stops it.
@@ -95,6 +112,6 @@
 // revocation tombstones (a request finishing after logout would save the
 // session again), no compare-and-swap, no per-user index, locks or links,
 // and it does not report an unreachable server as store.ErrUnavailable.
-// This package implements scs's store methods itself, in the same spirit,
-// together with everything store.Store adds.
+// This package implements the session methods itself, in the same spirit,
+// together with the other roles of store.Store.
 package postgres

@@ -135,11 +135,11 @@ func TestConcurrentFirstOpensOfOneSchemaAllSucceed(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	if err := stores[0].CommitCtx(t.Context(), "tok", []byte("x"), inHour()); err != nil {
+	if err := stores[0].Commit(t.Context(), "tok", []byte("x"), inHour()); err != nil {
 		t.Fatal(err)
 	}
-	if _, found, err := stores[n-1].FindCtx(t.Context(), "tok"); err != nil || !found {
-		t.Errorf("FindCtx through another store = %v, %v", found, err)
+	if _, found, err := stores[n-1].Find(t.Context(), "tok"); err != nil || !found {
+		t.Errorf("Find through another store = %v, %v", found, err)
 	}
 }
 
@@ -161,7 +161,7 @@ func TestOpenWithoutCreatingTables(t *testing.T) {
 		t.Fatalf("Open after the operator created the tables: %v", err)
 	}
 	defer s.Close()
-	if err := s.CommitCtx(t.Context(), "tok", []byte("x"), inHour()); err != nil {
+	if err := s.Commit(t.Context(), "tok", []byte("x"), inHour()); err != nil {
 		t.Error(err)
 	}
 }
@@ -170,13 +170,13 @@ func TestReopenKeepsData(t *testing.T) {
 	t.Parallel()
 	schema := freshSchema(t)
 	first := openIn(t, schema)
-	if err := first.CommitCtx(t.Context(), "tok", []byte("kept"), inHour()); err != nil {
+	if err := first.Commit(t.Context(), "tok", []byte("kept"), inHour()); err != nil {
 		t.Fatal(err)
 	}
 	first.Close()
 	second := openIn(t, schema)
-	if b, found, err := second.FindCtx(t.Context(), "tok"); err != nil || !found || string(b) != "kept" {
-		t.Errorf("FindCtx after reopening = %q, %v, %v", b, found, err)
+	if b, found, err := second.Find(t.Context(), "tok"); err != nil || !found || string(b) != "kept" {
+		t.Errorf("Find after reopening = %q, %v, %v", b, found, err)
 	}
 }
 
@@ -203,8 +203,8 @@ func TestSchemaFromURL(t *testing.T) {
 			var n int
 			err = s.pool.QueryRow(t.Context(),
 				`SELECT count(*) FROM pg_tables WHERE schemaname = $1 AND tablename LIKE 'kakaologin_%'`, schema).Scan(&n)
-			if err != nil || n != 4 {
-				t.Errorf("tables in schema %s = %d, %v; want 4", schema, n, err)
+			if err != nil || n != len(tableNames) {
+				t.Errorf("tables in schema %s = %d, %v; want %d", schema, n, err, len(tableNames))
 			}
 		})
 	}
@@ -222,7 +222,7 @@ func TestNewLeavesTheAppsPoolOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CommitCtx(t.Context(), "tok", []byte("x"), inHour()); err != nil {
+	if err := s.Commit(t.Context(), "tok", []byte("x"), inHour()); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -252,12 +252,12 @@ func TestLostConnectionsAreUnavailableThenRecover(t *testing.T) {
 	}
 	adminExec(t, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, app)
 
-	_, _, err = s.FindCtx(t.Context(), "tok")
+	_, _, err = s.Find(t.Context(), "tok")
 	if !errors.Is(err, store.ErrUnavailable) {
-		t.Errorf("FindCtx on a terminated connection: err = %v, want ErrUnavailable", err)
+		t.Errorf("Find on a terminated connection: err = %v, want ErrUnavailable", err)
 	}
-	if _, _, err := s.FindCtx(t.Context(), "tok"); err != nil {
-		t.Errorf("FindCtx once the server answers again: %v", err)
+	if _, _, err := s.Find(t.Context(), "tok"); err != nil {
+		t.Errorf("Find once the server answers again: %v", err)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kakaologin/kakaologin/store"
 	"github.com/kakaologin/kakaologin/store/internal/janitor"
+	"github.com/kakaologin/kakaologin/store/internal/redact"
 )
 
 // Backend opens postgres:// and postgresql:// URLs for store.Open.
@@ -60,28 +61,28 @@ var _ store.Store = (*Store)(nil)
 func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: bad URL: %w", withoutURL(err))
+		return nil, fmt.Errorf("postgres: bad URL: %w", redact.WithoutURL(err))
 	}
 	if scheme := strings.ToLower(u.Scheme); scheme != "postgres" && scheme != "postgresql" {
 		return nil, fmt.Errorf("postgres: URL scheme %q is not postgres:// or postgresql://", u.Scheme)
 	}
 	cfg := defaultConfig()
 	if err := takeURLParams(u, &cfg); err != nil {
-		return nil, fmt.Errorf("postgres: bad URL %s: %w", redact(u), err)
+		return nil, fmt.Errorf("postgres: bad URL %s: %w", redact.URL(u), err)
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	pcfg, err := pgxpool.ParseConfig(u.String())
 	if err != nil {
-		return nil, fmt.Errorf("postgres: bad URL: %s", scrubSecrets(err.Error(), u))
+		return nil, fmt.Errorf("postgres: bad URL: %s", redact.Secrets(err.Error(), u))
 	}
 	if pcfg.ConnConfig.ConnectTimeout == 0 {
 		pcfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: open %s: %s", address(pcfg), scrubSecrets(err.Error(), u))
+		return nil, fmt.Errorf("postgres: open %s: %s", address(pcfg), redact.Secrets(err.Error(), u))
 	}
 	s, err := newStore(ctx, pool, true, cfg)
 	if err != nil {
@@ -134,7 +135,7 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Links returns the link store kept in the same database.
-func (s *Store) Links() store.LinkStore { return linkStore{s} }
+func (s *Store) Links() store.Links { return linkStore{s} }
 
 // Close stops the cleanup goroutine, waiting for a run in progress to end,
 // and closes the connection pool if Open created it. It is safe to call

@@ -81,6 +81,29 @@ RETURNING linked_at`
 	sqlLinkByUserID  = `SELECT kakao_id, user_id, linked_at FROM {links} WHERE user_id = $1`
 	sqlUnlink        = `DELETE FROM {links} WHERE kakao_id = $1 RETURNING kakao_id, user_id, linked_at`
 
+	sqlEnqueue = `INSERT INTO {outbox} (topic, payload) VALUES ($1, $2) RETURNING id`
+
+	// sqlClaim leases the oldest $2 messages of topic $1 that are not
+	// leased and younger than the retention, skipping rows another claim
+	// holds locked, so that concurrent claims get disjoint messages
+	// without waiting for each other.
+	sqlClaimTemplate = `WITH c AS (
+	SELECT id FROM {outbox}
+	WHERE topic = $1 AND lease_end <= now() AND enqueued > now() - {retention}
+	ORDER BY id LIMIT $2
+	FOR UPDATE SKIP LOCKED
+)
+UPDATE {outbox} AS o SET attempts = o.attempts + 1, lease = $3, lease_end = now() + $4::interval
+FROM c WHERE o.id = c.id
+RETURNING o.id, o.payload, o.attempts, o.enqueued`
+
+	// sqlAck deletes the message only while $3 is its lease, and reports
+	// (deleted, existed).
+	sqlAck = `WITH d AS (
+	DELETE FROM {outbox} WHERE id = $1 AND topic = $2 AND lease = $3 AND $3 <> '' RETURNING 1
+)
+SELECT EXISTS (SELECT 1 FROM d), EXISTS (SELECT 1 FROM {outbox} WHERE id = $1 AND topic = $2)`
+
 	// The cleanup statements delete at most $1 expired rows each, skipping
 	// rows that a request holds locked, so that several instances can clean
 	// at once without waiting on each other or on requests.
@@ -93,6 +116,9 @@ RETURNING linked_at`
 	sqlCleanLocks = `DELETE FROM {locks} WHERE name IN (
 	SELECT name FROM {locks} WHERE expiry <= now() LIMIT $1 FOR UPDATE SKIP LOCKED
 ) AND expiry <= now()`
+	sqlCleanOutboxTemplate = `DELETE FROM {outbox} WHERE id IN (
+	SELECT id FROM {outbox} WHERE enqueued <= now() - {retention} LIMIT $1 FOR UPDATE SKIP LOCKED
+) AND enqueued <= now() - {retention}`
 )
 
 // queries holds the statements of one Store with its table names filled in.
@@ -101,6 +127,7 @@ type queries struct {
 	addUserSession, removeUserSession, userSessions, revokeUser string
 	tryLock, unlock                                             string
 	link, linkByKakaoID, linkByUserID, unlink                   string
+	enqueue, claim, ack                                         string
 	clean                                                       []string
 }
 
@@ -109,6 +136,11 @@ func newQueries(n tableNamer) queries {
 	ttl := fmt.Sprintf("interval '%d microseconds'", store.RevocationTTL/time.Microsecond)
 	withTTL := func(s string) string {
 		return n.sql(strings.ReplaceAll(s, "{ttl}", ttl))
+	}
+	// store.OutboxRetention as an SQL interval literal.
+	retention := fmt.Sprintf("interval '%d microseconds'", store.OutboxRetention/time.Microsecond)
+	withRetention := func(s string) string {
+		return n.sql(strings.ReplaceAll(s, "{retention}", retention))
 	}
 	return queries{
 		find:              n.sql(sqlFind),
@@ -126,6 +158,10 @@ func newQueries(n tableNamer) queries {
 		linkByKakaoID:     n.sql(sqlLinkByKakaoID),
 		linkByUserID:      n.sql(sqlLinkByUserID),
 		unlink:            n.sql(sqlUnlink),
-		clean:             []string{n.sql(sqlCleanSessions), n.sql(sqlCleanUserSessions), n.sql(sqlCleanLocks)},
+		enqueue:           n.sql(sqlEnqueue),
+		claim:             withRetention(sqlClaimTemplate),
+		ack:               n.sql(sqlAck),
+		clean: []string{n.sql(sqlCleanSessions), n.sql(sqlCleanUserSessions), n.sql(sqlCleanLocks),
+			withRetention(sqlCleanOutboxTemplate)},
 	}
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // tableDDL creates the store's tables; {sessions}, {user_sessions},
-// {locks} and {links} stand for the (possibly schema-qualified) table
+// {locks}, {links} and {outbox} stand for the (possibly schema-qualified) table
 // names. The package documentation shows the same SQL with the default
 // names; a test keeps the two equal.
 var tableDDL = []string{
@@ -40,6 +40,17 @@ var tableDDL = []string{
 	linked_at timestamptz NOT NULL,
 	CONSTRAINT kakaologin_links_user_id_key UNIQUE (user_id)
 )`,
+	`CREATE TABLE IF NOT EXISTS {outbox} (
+	id        bigserial   PRIMARY KEY,
+	topic     text        NOT NULL,
+	payload   bytea       NOT NULL,
+	enqueued  timestamptz NOT NULL DEFAULT now(),
+	attempts  integer     NOT NULL DEFAULT 0,
+	lease     text        NOT NULL DEFAULT '',
+	lease_end timestamptz NOT NULL DEFAULT '-infinity'
+)`,
+	`CREATE INDEX IF NOT EXISTS kakaologin_outbox_topic_idx ON {outbox} (topic, id)`,
+	`CREATE INDEX IF NOT EXISTS kakaologin_outbox_enqueued_idx ON {outbox} (enqueued)`,
 }
 
 // Table names without a schema.
@@ -48,7 +59,11 @@ const (
 	tableUserSessions = "kakaologin_user_sessions"
 	tableLocks        = "kakaologin_locks"
 	tableLinks        = "kakaologin_links"
+	tableOutbox       = "kakaologin_outbox"
 )
+
+// tableNames are the placeholders of every table of the store.
+var tableNames = []string{"{sessions}", "{user_sessions}", "{locks}", "{links}", "{outbox}"}
 
 // ddlLockClass is the first key of the advisory lock taken around schema
 // creation ("kl" in ASCII); the second is a hash of the schema name. Two
@@ -73,6 +88,7 @@ func newTableNamer(schema string) tableNamer {
 		"{user_sessions}", name(tableUserSessions),
 		"{locks}", name(tableLocks),
 		"{links}", name(tableLinks),
+		"{outbox}", name(tableOutbox),
 	)}
 }
 
@@ -117,7 +133,7 @@ func createTables(ctx context.Context, pool *pgxpool.Pool, schema string, n tabl
 // whose schema is managed by an operator.
 func checkTables(ctx context.Context, pool *pgxpool.Pool, n tableNamer) error {
 	var missing []string
-	for _, t := range []string{"{sessions}", "{user_sessions}", "{locks}", "{links}"} {
+	for _, t := range tableNames {
 		var exists bool
 		if err := pool.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, n.sql(t)).Scan(&exists); err != nil {
 			return err

@@ -11,8 +11,8 @@ import (
 	"github.com/kakaologin/kakaologin/store"
 )
 
-// FindCtx returns the data of a live, unrevoked session.
-func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+// Find returns the data of a live, unrevoked session.
+func (s *Store) Find(ctx context.Context, token string) ([]byte, bool, error) {
 	var b []byte
 	err := s.pool.QueryRow(ctx, s.q.find, []byte(token)).Scan(&b)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -27,9 +27,9 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 	return b, true, nil
 }
 
-// CommitCtx stores b for token until expiry, in one statement that refuses
+// Commit stores b for token until expiry, in one statement that refuses
 // to overwrite a live revocation.
-func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+func (s *Store) Commit(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	var stored bool
 	err := s.pool.QueryRow(ctx, s.q.commit, []byte(token), nonNil(b), expiry).Scan(&stored)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -59,10 +59,10 @@ func (s *Store) CompareAndSwap(ctx context.Context, token string, old, b []byte,
 	return swapped, nil
 }
 
-// DeleteCtx removes the session's data and keeps its token revoked until
+// Delete removes the session's data and keeps its token revoked until
 // the later of its expiry and now+store.RevocationTTL, on the database
 // clock.
-func (s *Store) DeleteCtx(ctx context.Context, token string) error {
+func (s *Store) Delete(ctx context.Context, token string) error {
 	_, err := s.pool.Exec(ctx, s.q.delete, []byte(token))
 	return wrap("delete", err)
 }

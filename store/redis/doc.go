@@ -1,6 +1,6 @@
 // Package redis is the Redis backend of store: sessions, the per-user
-// session index, locks and Kakao links, kept in Redis keys that every app
-// instance shares, through a go-redis v9 client. Standalone servers, Redis
+// session index, locks, Kakao links and the outbox, kept in Redis keys that
+// every app instance shares, through a go-redis v9 client. Standalone servers, Redis
 // Sentinel and Redis Cluster all work; every multi-key operation touches a
 // single hash slot.
 //
@@ -55,16 +55,23 @@
 //	P l:NAME           lock: the holder's random fence, expires with the lock's ttl
 //	P {links}k:KAKAOID link of a Kakao user: "LINKEDAT_UNIXNANO:USERID"
 //	P {links}u:USERID  link of a host user: "LINKEDAT_UNIXNANO:KAKAOID"
+//	P o:{TOPIC}:ready  sorted set of the claimable message IDs of TOPIC, scored by enqueue order
+//	P o:{TOPIC}:leased sorted set of its leased message IDs, scored by lease end in Unix milliseconds
+//	P o:{TOPIC}:age    sorted set of all its message IDs, scored by enqueue time in Unix milliseconds
+//	P o:{TOPIC}:payload hash of message ID to payload
+//	P o:{TOPIC}:state  hash of message ID to "SEQ:ATTEMPTS:LEASE"
+//	P o:{TOPIC}:seq    counter numbering TOPIC's messages in enqueue order
 //
 // (without the spaces). An empty token, or one containing '{' or '}', is
 // stored hex-encoded under P sx:{xHEX} and P rx:{xHEX}, so that its two
-// keys always share a non-empty hash tag. The prefix itself may not contain
+// keys always share a non-empty hash tag; a topic with a brace is stored
+// under P ox:{xHEX}:… the same way. The prefix itself may not contain
 // braces.
 //
 // Every write that checks before it writes is one Lua script, so it is
-// atomic across connections and app instances: CommitCtx and
+// atomic across connections and app instances: Commit and
 // CompareAndSwap refuse while the tombstone exists (store.ErrRevoked);
-// DeleteCtx removes the data and sets the tombstone, with a ttl of the
+// Delete removes the data and sets the tombstone, with a ttl of the
 // later of the session's remaining ttl and store.RevocationTTL; Link and
 // Unlink read and write both sides of a link in one script. All links
 // share the {links} hash tag, so in a Cluster they live on one node: links
@@ -78,12 +85,21 @@
 // Locks are SET NX PX with a random fence; Unlock deletes the key only if
 // it still holds the fence (compare-and-delete script).
 //
+// The outbox keys of one topic share its hash tag, so Enqueue, Claim and
+// Ack are each one script on one node, atomic across instances. Claim
+// first drops messages older than store.OutboxRetention and moves messages
+// whose lease ran out back to the ready set at their place in enqueue
+// order, then leases the oldest ready ones. Message IDs are random. All
+// keys of a topic expire store.OutboxRetention after its latest Enqueue,
+// so a topic nobody uses any more disappears by itself.
+//
 // # Clocks and cleanup
 //
 // Redis deletes expired keys itself, so a Store runs no background
 // goroutine. Session and index expiries are the absolute times the app
-// passes in; revocation and lock ttls, and the "is this index entry
-// expired" test, use the Redis server's clock. A link made without a
+// passes in; revocation and lock ttls, outbox leases and enqueue times,
+// and the "is this index entry expired" test, use the Redis server's
+// clock. A link made without a
 // LinkedAt gets the app's clock. Expired index entries are
 // dropped (ZREMRANGEBYSCORE) whenever the user's index is written, and the
 // index key itself expires with its latest entry.

@@ -18,13 +18,13 @@ var storeCalls = []struct {
 	name string
 	do   func(ctx context.Context, s *Store) error
 }{
-	{"FindCtx", func(ctx context.Context, s *Store) error { _, _, err := s.FindCtx(ctx, "tok"); return err }},
-	{"CommitCtx", func(ctx context.Context, s *Store) error { return s.CommitCtx(ctx, "tok", []byte("x"), inHour()) }},
+	{"Find", func(ctx context.Context, s *Store) error { _, _, err := s.Find(ctx, "tok"); return err }},
+	{"Commit", func(ctx context.Context, s *Store) error { return s.Commit(ctx, "tok", []byte("x"), inHour()) }},
 	{"CompareAndSwap", func(ctx context.Context, s *Store) error {
 		_, err := s.CompareAndSwap(ctx, "tok", nil, []byte("x"), inHour())
 		return err
 	}},
-	{"DeleteCtx", func(ctx context.Context, s *Store) error { return s.DeleteCtx(ctx, "tok") }},
+	{"Delete", func(ctx context.Context, s *Store) error { return s.Delete(ctx, "tok") }},
 	{"AddUserSession", func(ctx context.Context, s *Store) error { return s.AddUserSession(ctx, "u", "tok", inHour()) }},
 	{"RemoveUserSession", func(ctx context.Context, s *Store) error { return s.RemoveUserSession(ctx, "u", "tok") }},
 	{"UserSessions", func(ctx context.Context, s *Store) error { _, err := s.UserSessions(ctx, "u"); return err }},
@@ -39,6 +39,11 @@ var storeCalls = []struct {
 	{"ByUserID", func(ctx context.Context, s *Store) error { _, err := s.Links().ByUserID(ctx, "u"); return err }},
 	{"Unlink", func(ctx context.Context, s *Store) error { _, err := s.Links().Unlink(ctx, 1); return err }},
 	{"Ping", func(ctx context.Context, s *Store) error { return s.Ping(ctx) }},
+	{"Enqueue", func(ctx context.Context, s *Store) error { _, err := s.Enqueue(ctx, "q", []byte("x")); return err }},
+	{"Claim", func(ctx context.Context, s *Store) error { _, err := s.Claim(ctx, "q", 1, time.Minute); return err }},
+	{"Ack", func(ctx context.Context, s *Store) error {
+		return s.Ack(ctx, store.Message{ID: "1", Topic: "q", Lease: "l"})
+	}},
 }
 
 // R8, R20 and the backend-loss items: the server dies mid-use; every call
@@ -54,7 +59,7 @@ func TestServerLossIsUnavailableThenRecovers(t *testing.T) {
 	}
 	defer s.Close()
 	ctx := t.Context()
-	if err := s.CommitCtx(ctx, "tok", []byte("x"), inHour()); err != nil {
+	if err := s.Commit(ctx, "tok", []byte("x"), inHour()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -70,12 +75,12 @@ func TestServerLossIsUnavailableThenRecovers(t *testing.T) {
 				default:
 				}
 				start := time.Now()
-				_, _, err := s.FindCtx(ctx, "tok"+strconv.Itoa(i))
+				_, _, err := s.Find(ctx, "tok"+strconv.Itoa(i))
 				if err != nil && !errors.Is(err, store.ErrUnavailable) {
-					t.Errorf("FindCtx while the server dies: %v, want ErrUnavailable", err)
+					t.Errorf("Find while the server dies: %v, want ErrUnavailable", err)
 				}
 				if d := time.Since(start); d > 10*time.Second {
-					t.Errorf("FindCtx while the server dies took %v", d)
+					t.Errorf("Find while the server dies took %v", d)
 				}
 			}
 		})
@@ -116,7 +121,7 @@ func TestServerLossIsUnavailableThenRecovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tok := range []string{"r1", "r2", "r3"} {
-		if err := s.CommitCtx(ctx, tok, []byte("x"), inHour()); err != nil {
+		if err := s.Commit(ctx, tok, []byte("x"), inHour()); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.AddUserSession(ctx, "carol", tok, inHour()); err != nil {
@@ -127,8 +132,8 @@ func TestServerLossIsUnavailableThenRecovers(t *testing.T) {
 		t.Errorf("RevokeUser after SCRIPT FLUSH = %d, %v; want 3, nil", n, err)
 	}
 	for _, tok := range []string{"r1", "r2", "r3"} {
-		if err := s.CommitCtx(ctx, tok, []byte("back"), inHour()); !errors.Is(err, store.ErrRevoked) {
-			t.Errorf("CommitCtx(%s) after RevokeUser: err = %v, want ErrRevoked", tok, err)
+		if err := s.Commit(ctx, tok, []byte("back"), inHour()); !errors.Is(err, store.ErrRevoked) {
+			t.Errorf("Commit(%s) after RevokeUser: err = %v, want ErrRevoked", tok, err)
 		}
 	}
 }
@@ -153,21 +158,21 @@ func TestFrozenServerCannotHangCalls(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, _, err = s.FindCtx(ctx, "tok")
+	_, _, err = s.Find(ctx, "tok")
 	if !errors.Is(err, store.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("FindCtx with a deadline: err = %v, want ErrUnavailable and DeadlineExceeded", err)
+		t.Errorf("Find with a deadline: err = %v, want ErrUnavailable and DeadlineExceeded", err)
 	}
 	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("FindCtx with a 300ms deadline took %v", d)
+		t.Errorf("Find with a 300ms deadline took %v", d)
 	}
 
 	start = time.Now()
-	err = s.CommitCtx(t.Context(), "tok", []byte("x"), inHour())
+	err = s.Commit(t.Context(), "tok", []byte("x"), inHour())
 	if !errors.Is(err, store.ErrUnavailable) {
-		t.Errorf("CommitCtx without a deadline: err = %v, want ErrUnavailable", err)
+		t.Errorf("Commit without a deadline: err = %v, want ErrUnavailable", err)
 	}
 	if d := time.Since(start); d > 15*time.Second {
-		t.Errorf("CommitCtx without a deadline took %v", d)
+		t.Errorf("Commit without a deadline took %v", d)
 	}
 
 	srv.Signal(syscall.SIGCONT)

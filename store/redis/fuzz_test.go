@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"github.com/kakaologin/kakaologin/store/internal/redact"
 	"net/url"
 	"strings"
 	"testing"
@@ -44,7 +45,7 @@ func FuzzOpenURL(f *testing.F) {
 				return
 			}
 		}
-		if msg := scrubSecrets(err.Error(), u) + redact(u); strings.Contains(msg, secret) {
+		if msg := redact.Secrets(err.Error(), u) + redact.URL(u); strings.Contains(msg, secret) {
 			t.Errorf("error shows the password: %s", msg)
 		}
 	})

@@ -143,6 +143,11 @@ func zmember(expiry time.Time, token string) goredis.Z {
 	return goredis.Z{Score: float64(expiry.UnixMilli()), Member: token}
 }
 
+// zmemberScore is a sorted-set member with a raw score.
+func zmemberScore(score float64, member string) goredis.Z {
+	return goredis.Z{Score: score, Member: member}
+}
+
 // redisReply is an error reply as the server sends it.
 type redisReply string
 

@@ -26,6 +26,20 @@ func (k keys) session(token string) (data, tombstone string) {
 	return k.prefix + "s:{" + token + "}", k.prefix + "r:{" + token + "}"
 }
 
+// outbox returns the keys of topic's queue, in the order the outbox
+// scripts take them: ready (claimable IDs scored by enqueue order), leased
+// (leased IDs scored by lease end), age (every ID scored by enqueue time),
+// payloads, state of each ID ("seq:attempts:lease") and the sequence
+// counter. All carry the topic as hash tag, so each script touches one
+// Cluster slot; a topic with a brace is hex-encoded, as tokens are.
+func (k keys) outbox(topic string) []string {
+	tag := k.prefix + "o:{" + topic + "}"
+	if topic == "" || strings.ContainsAny(topic, "{}") {
+		tag = k.prefix + "ox:{x" + hex.EncodeToString([]byte(topic)) + "}"
+	}
+	return []string{tag + ":ready", tag + ":leased", tag + ":age", tag + ":payload", tag + ":state", tag + ":seq"}
+}
+
 // user returns the key of user's session index.
 func (k keys) user(user string) string { return k.prefix + "u:{" + user + "}" }
 

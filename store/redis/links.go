@@ -13,7 +13,7 @@ import (
 	"github.com/kakaologin/kakaologin/store"
 )
 
-// linkStore is the store.LinkStore of a Store. Each link is two keys with
+// linkStore is the store.Links of a Store. Each link is two keys with
 // the {links} hash tag, one per side, written and deleted together by
 // scripts, so both sides stay unique.
 type linkStore struct{ s *Store }

@@ -195,7 +195,7 @@ func TestPrefixFromURLAndOption(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			if err := s.CommitCtx(t.Context(), "tok", []byte("x"), inHour()); err != nil {
+			if err := s.Commit(t.Context(), "tok", []byte("x"), inHour()); err != nil {
 				t.Fatal(err)
 			}
 			if n, err := r.Exists(t.Context(), tt.want+"s:{tok}").Result(); err != nil || n != 1 {
@@ -234,7 +234,7 @@ func TestNewLeavesTheAppsClientOpen(t *testing.T) {
 	if err := s.Ping(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CommitCtx(t.Context(), "tok", []byte("x"), inHour()); err != nil {
+	if err := s.Commit(t.Context(), "tok", []byte("x"), inHour()); err != nil {
 		t.Fatal(err)
 	}
 	for range 2 {
@@ -282,9 +282,9 @@ func TestEndedContext(t *testing.T) {
 	s := openTest(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, _, err := s.FindCtx(ctx, "tok")
+	_, _, err := s.Find(ctx, "tok")
 	if !errors.Is(err, context.Canceled) || !errors.Is(err, store.ErrUnavailable) {
-		t.Errorf("FindCtx: err = %v, want context.Canceled and ErrUnavailable", err)
+		t.Errorf("Find: err = %v, want context.Canceled and ErrUnavailable", err)
 	}
 	_, err = Open(ctx, serverURL(t))
 	if !errors.Is(err, context.Canceled) || !errors.Is(err, store.ErrUnavailable) {

@@ -11,6 +11,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/kakaologin/kakaologin/store"
+	"github.com/kakaologin/kakaologin/store/internal/redact"
 )
 
 // Backend opens redis:// and rediss:// URLs for store.Open.
@@ -60,13 +61,13 @@ var _ store.Store = (*Store)(nil)
 func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("redis: bad URL: %w", withoutURL(err))
+		return nil, fmt.Errorf("redis: bad URL: %w", redact.WithoutURL(err))
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	if u.Scheme != "redis" && u.Scheme != "rediss" {
 		return nil, fmt.Errorf("redis: URL scheme %q is not redis:// or rediss://", u.Scheme)
 	}
-	addr := redact(u)
+	addr := redact.URL(u)
 	cfg := defaultConfig()
 	rest := *u
 	params, err := takeURLParams(&rest, &cfg)
@@ -81,7 +82,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 	}
 	copts, err := parseClientOptions(&rest, params)
 	if err != nil {
-		return nil, fmt.Errorf("redis: bad URL %s: %s", addr, scrubSecrets(err.Error(), u))
+		return nil, fmt.Errorf("redis: bad URL %s: %s", addr, redact.Secrets(err.Error(), u))
 	}
 	client := copts.newClient()
 	s := &Store{client: client, ownClient: true, addr: addr, k: newKeys(cfg.prefix)}
@@ -130,7 +131,7 @@ func parseClientOptions(u *url.URL, p urlParams) (clientOptions, error) {
 	case sentinel:
 		o, err := goredis.ParseFailoverURL(u.String())
 		if err != nil {
-			return clientOptions{}, withoutURL(err)
+			return clientOptions{}, redact.WithoutURL(err)
 		}
 		settings{&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout,
 			&o.MaxRetries, &o.DialerRetries, &o.ContextTimeoutEnabled}.fill()
@@ -138,7 +139,7 @@ func parseClientOptions(u *url.URL, p urlParams) (clientOptions, error) {
 	case p.cluster:
 		o, err := goredis.ParseClusterURL(u.String())
 		if err != nil {
-			return clientOptions{}, withoutURL(err)
+			return clientOptions{}, redact.WithoutURL(err)
 		}
 		settings{&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout,
 			&o.MaxRetries, &o.DialerRetries, &o.ContextTimeoutEnabled}.fill()
@@ -146,7 +147,7 @@ func parseClientOptions(u *url.URL, p urlParams) (clientOptions, error) {
 	default:
 		o, err := goredis.ParseURL(u.String())
 		if err != nil {
-			return clientOptions{}, withoutURL(err)
+			return clientOptions{}, redact.WithoutURL(err)
 		}
 		settings{&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout,
 			&o.MaxRetries, &o.DialerRetries, &o.ContextTimeoutEnabled}.fill()
@@ -210,7 +211,7 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Links returns the link store kept in the same Redis deployment.
-func (s *Store) Links() store.LinkStore { return linkStore{s} }
+func (s *Store) Links() store.Links { return linkStore{s} }
 
 // Close closes the client if Open created it. It is safe to call more
 // than once. A Store has no background work of its own to stop.

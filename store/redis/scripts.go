@@ -78,6 +78,86 @@ local r = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
 table.insert(r, 1, string.format('%.0f', now))
 return r`)
 
+	// enqueueScript: KEYS = the outbox keys of a topic (see keys.outbox);
+	// ARGV = ID, payload, retention (ms). The message goes to the end of
+	// the ready set. Every key of the topic lives until the newest message
+	// is older than the retention, so a topic nobody uses disappears.
+	enqueueScript = goredis.NewScript(nowMillis + `
+local seq = redis.call('INCR', KEYS[6])
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[5], ARGV[1], seq .. ':0:')
+redis.call('ZADD', KEYS[3], string.format('%.0f', now), ARGV[1])
+redis.call('ZADD', KEYS[1], seq, ARGV[1])
+for i = 1, 6 do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
+return 1`)
+
+	// claimScript: KEYS = the outbox keys of a topic; ARGV = max, lease
+	// (ms), lease value, retention (ms). It drops messages older than the
+	// retention, puts messages whose lease ran out back in the ready set
+	// at their place in enqueue order, then leases the first max ready
+	// ones. It returns, per message, ID, payload, attempts and enqueue
+	// time (Unix ms).
+	claimScript = goredis.NewScript(nowMillis + `
+local function drop(id)
+	redis.call('ZREM', KEYS[1], id)
+	redis.call('ZREM', KEYS[2], id)
+	redis.call('ZREM', KEYS[3], id)
+	redis.call('HDEL', KEYS[4], id)
+	redis.call('HDEL', KEYS[5], id)
+end
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', string.format('%.0f', now - tonumber(ARGV[4])))) do
+	drop(id)
+end
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', string.format('%.0f', now))) do
+	redis.call('ZREM', KEYS[2], id)
+	local state = redis.call('HGET', KEYS[5], id)
+	if state then
+		redis.call('ZADD', KEYS[1], string.match(state, '^(%d+):'), id)
+	else
+		drop(id)
+	end
+end
+local out = {}
+local until_ = string.format('%.0f', now + tonumber(ARGV[2]))
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)) do
+	local state = redis.call('HGET', KEYS[5], id)
+	local payload = redis.call('HGET', KEYS[4], id)
+	local enqueued = redis.call('ZSCORE', KEYS[3], id)
+	if state and payload and enqueued then
+		local seq, attempts = string.match(state, '^(%d+):(%d+):')
+		attempts = tonumber(attempts) + 1
+		redis.call('HSET', KEYS[5], id, seq .. ':' .. attempts .. ':' .. ARGV[3])
+		redis.call('ZREM', KEYS[1], id)
+		redis.call('ZADD', KEYS[2], until_, id)
+		table.insert(out, id)
+		table.insert(out, payload)
+		table.insert(out, attempts)
+		table.insert(out, enqueued)
+	else
+		drop(id)
+	end
+end
+-- The leased set may have been created just now: it expires with the rest.
+local ttl = redis.call('PTTL', KEYS[3])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+return out`)
+
+	// ackScript: KEYS = the outbox keys of a topic; ARGV = ID, lease
+	// value. It deletes the message if the lease value still holds it
+	// (returning 1); it returns 0 when the message is gone and -1 when it
+	// holds another lease.
+	ackScript = goredis.NewScript(`
+local state = redis.call('HGET', KEYS[5], ARGV[1])
+if not state then return 0 end
+local lease = string.match(state, '^%d+:%d+:(.*)$')
+if ARGV[2] == '' or lease ~= ARGV[2] then return -1 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('HDEL', KEYS[4], ARGV[1])
+redis.call('HDEL', KEYS[5], ARGV[1])
+return 1`)
+
 	// unlockScript: KEYS = lock; ARGV = fence.
 	unlockScript = goredis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end

@@ -11,10 +11,10 @@ import (
 	"github.com/kakaologin/kakaologin/store"
 )
 
-// FindCtx returns the data of a live, unrevoked session. A revoked
-// session has no data key (DeleteCtx removes it in the script that sets
+// Find returns the data of a live, unrevoked session. A revoked
+// session has no data key (Delete removes it in the script that sets
 // the tombstone), so one GET answers.
-func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+func (s *Store) Find(ctx context.Context, token string) ([]byte, bool, error) {
 	data, _ := s.k.session(token)
 	b, err := s.client.Get(ctx, data).Bytes()
 	if errors.Is(err, goredis.Nil) {
@@ -29,9 +29,9 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 	return b, true, nil
 }
 
-// CommitCtx stores b for token until expiry, in one script that refuses
+// Commit stores b for token until expiry, in one script that refuses
 // to write while the token's tombstone exists.
-func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+func (s *Store) Commit(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	data, tomb := s.k.session(token)
 	n, err := commitScript.Run(ctx, s.client, []string{data, tomb}, nonNil(b), unixMilli(expiry)).Int()
 	if err != nil {
@@ -65,10 +65,10 @@ func (s *Store) CompareAndSwap(ctx context.Context, token string, old, b []byte,
 	return n == resultStored, nil
 }
 
-// DeleteCtx removes the session's data and keeps its token revoked until
+// Delete removes the session's data and keeps its token revoked until
 // the later of its remaining ttl and store.RevocationTTL, on the server
 // clock.
-func (s *Store) DeleteCtx(ctx context.Context, token string) error {
+func (s *Store) Delete(ctx context.Context, token string) error {
 	data, tomb := s.k.session(token)
 	err := deleteScript.Run(ctx, s.client, []string{data, tomb}, revocationMillis, 0).Err()
 	return wrap("delete", err)

@@ -97,7 +97,7 @@ func TestRevokeUser(t *testing.T) {
 	sessions := map[string][]string{"alice": {"a1", "a2", "{a3}"}, "bob": {"b1"}}
 	for user, toks := range sessions {
 		for _, tok := range toks {
-			if err := s.CommitCtx(ctx, tok, []byte("data"), inHour()); err != nil {
+			if err := s.Commit(ctx, tok, []byte("data"), inHour()); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.AddUserSession(ctx, user, tok, inHour()); err != nil {
@@ -114,17 +114,17 @@ func TestRevokeUser(t *testing.T) {
 		t.Fatalf("RevokeUser = %d, %v; want 3, nil", n, err)
 	}
 	for _, tok := range append(sessions["alice"], "a-old") {
-		if _, found, err := s.FindCtx(ctx, tok); err != nil || found {
-			t.Errorf("FindCtx(%s) = %v, %v; want not found", tok, found, err)
+		if _, found, err := s.Find(ctx, tok); err != nil || found {
+			t.Errorf("Find(%s) = %v, %v; want not found", tok, found, err)
 		}
-		if err := s.CommitCtx(ctx, tok, []byte("back"), inHour()); !errors.Is(err, store.ErrRevoked) {
-			t.Errorf("CommitCtx(%s): err = %v, want ErrRevoked", tok, err)
+		if err := s.Commit(ctx, tok, []byte("back"), inHour()); !errors.Is(err, store.ErrRevoked) {
+			t.Errorf("Commit(%s): err = %v, want ErrRevoked", tok, err)
 		}
 	}
 	if toks, err := s.UserSessions(ctx, "alice"); err != nil || len(toks) != 0 {
 		t.Errorf("UserSessions(alice) = %q, %v; want none", toks, err)
 	}
-	if _, found, err := s.FindCtx(ctx, "b1"); err != nil || !found {
+	if _, found, err := s.Find(ctx, "b1"); err != nil || !found {
 		t.Errorf("bob's session was ended too: %v, %v", found, err)
 	}
 	if n, err := s.RevokeUser(ctx, "alice"); err != nil || n != 0 {
@@ -172,7 +172,7 @@ func TestRevokeUserRacingAddUserSession(t *testing.T) {
 	for i := range added {
 		added[i] = "new-" + string(rune('a'+i))
 		wg.Go(func() {
-			if err := s.CommitCtx(ctx, added[i], []byte("x"), inHour()); err != nil && !errors.Is(err, store.ErrRevoked) {
+			if err := s.Commit(ctx, added[i], []byte("x"), inHour()); err != nil && !errors.Is(err, store.ErrRevoked) {
 				t.Error(err)
 			}
 			if err := s.AddUserSession(ctx, "alice", added[i], inHour()); err != nil {

@@ -49,15 +49,15 @@ var writeOps = []struct {
 	name string
 	run  func(ctx context.Context, s *Store, key string) error
 }{
-	{"CommitCtx", func(ctx context.Context, s *Store, key string) error {
-		return s.CommitCtx(ctx, key, []byte("v"), inHour())
+	{"Commit", func(ctx context.Context, s *Store, key string) error {
+		return s.Commit(ctx, key, []byte("v"), inHour())
 	}},
 	{"CompareAndSwap", func(ctx context.Context, s *Store, key string) error {
 		_, err := s.CompareAndSwap(ctx, key, nil, []byte("v"), inHour())
 		return err
 	}},
-	{"DeleteCtx", func(ctx context.Context, s *Store, key string) error {
-		return s.DeleteCtx(ctx, key)
+	{"Delete", func(ctx context.Context, s *Store, key string) error {
+		return s.Delete(ctx, key)
 	}},
 	{"AddUserSession", func(ctx context.Context, s *Store, key string) error {
 		return s.AddUserSession(ctx, "user-"+key, key, inHour())
@@ -178,12 +178,12 @@ func TestLockWaitHonoursTheContextDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := s.CommitCtx(ctx, "tok", []byte("v"), inHour())
+	err := s.Commit(ctx, "tok", []byte("v"), inHour())
 	if !errors.Is(err, store.ErrUnavailable) {
-		t.Errorf("CommitCtx past its deadline: err = %v, want store.ErrUnavailable", err)
+		t.Errorf("Commit past its deadline: err = %v, want store.ErrUnavailable", err)
 	}
 	if took := time.Since(start); took > 2*time.Second {
-		t.Errorf("CommitCtx took %v with a 200ms deadline", took)
+		t.Errorf("Commit took %v with a 200ms deadline", took)
 	}
 }
 
@@ -193,15 +193,15 @@ func TestReadsProceedWhileAnotherConnectionWrites(t *testing.T) {
 	path := tempPath(t)
 	s := openAt(t, path, WithBusyTimeout(100*time.Millisecond))
 	ctx := t.Context()
-	if err := s.CommitCtx(ctx, "tok", []byte("v"), inHour()); err != nil {
+	if err := s.Commit(ctx, "tok", []byte("v"), inHour()); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.AddUserSession(ctx, "alice", "tok", inHour()); err != nil {
 		t.Fatal(err)
 	}
 	holdWriteLock(t, path)
-	if b, found, err := s.FindCtx(ctx, "tok"); err != nil || !found || string(b) != "v" {
-		t.Errorf("FindCtx under a write lock = %q, %v, %v", b, found, err)
+	if b, found, err := s.Find(ctx, "tok"); err != nil || !found || string(b) != "v" {
+		t.Errorf("Find under a write lock = %q, %v, %v", b, found, err)
 	}
 	if toks, err := s.UserSessions(ctx, "alice"); err != nil || len(toks) != 1 {
 		t.Errorf("UserSessions under a write lock = %q, %v", toks, err)
@@ -274,15 +274,15 @@ func TestWriteWaitsForAnotherProcess(t *testing.T) {
 	// While the other process holds the lock, a short bound fails...
 	short, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
-	if err := s.CommitCtx(short, "tok", []byte("v"), inHour()); !errors.Is(err, store.ErrUnavailable) {
-		t.Fatalf("CommitCtx while another process holds the lock: err = %v, want store.ErrUnavailable", err)
+	if err := s.Commit(short, "tok", []byte("v"), inHour()); !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("Commit while another process holds the lock: err = %v, want store.ErrUnavailable", err)
 	}
 	// ...and a write waits until the process lets go.
 	go func() {
 		time.Sleep(300 * time.Millisecond)
 		stdin.Close()
 	}()
-	if err := s.CommitCtx(t.Context(), "tok", []byte("v"), inHour()); err != nil {
-		t.Fatalf("CommitCtx once the other process released the lock: %v", err)
+	if err := s.Commit(t.Context(), "tok", []byte("v"), inHour()); err != nil {
+		t.Fatalf("Commit once the other process released the lock: %v", err)
 	}
 }

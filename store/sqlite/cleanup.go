@@ -9,7 +9,8 @@ import (
 const cleanupBatch = 1000
 
 // DeleteExpired deletes the expired sessions, revocations, user index
-// entries and locks now, in batches, and returns how many rows it deleted.
+// entries and locks, and the outbox messages older than
+// store.OutboxRetention, now, in batches, and returns how many rows it deleted.
 // The background cleanup calls it; call it yourself (from a cron job, say)
 // when the cleanup is turned off.
 func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {

@@ -4,18 +4,21 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/kakaologin/kakaologin/store"
+	"github.com/kakaologin/kakaologin/store/storetest"
 )
 
 func TestDeleteExpiredRemovesOnlyExpiredRows(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
+	clock := storetest.NewClock()
 	s := openTest(t, WithClock(clock.Now), WithCleanupInterval(0))
 	ctx := t.Context()
 	live, past := clock.Now().Add(time.Hour), clock.Now().Add(-time.Minute)
 	for _, step := range []error{
-		s.CommitCtx(ctx, "live", []byte("x"), live),
-		s.CommitCtx(ctx, "old", []byte("x"), past),
-		s.DeleteCtx(ctx, "revoked"),
+		s.Commit(ctx, "live", []byte("x"), live),
+		s.Commit(ctx, "old", []byte("x"), past),
+		s.Delete(ctx, "revoked"),
 		s.AddUserSession(ctx, "alice", "live", live),
 		s.AddUserSession(ctx, "alice", "old", past),
 	} {
@@ -26,9 +29,17 @@ func TestDeleteExpiredRemovesOnlyExpiredRows(t *testing.T) {
 	if _, _, err := s.TryLock(ctx, "stale", time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	clock.Add(2 * time.Minute) // the lock's ttl runs out
+	clock.Advance(2 * time.Minute) // the lock's ttl runs out
 	if _, _, err := s.TryLock(ctx, "held", time.Minute); err != nil {
 		t.Fatal(err)
+	}
+	// A message enqueued just over store.OutboxRetention ago, and one just
+	// under.
+	for _, at := range []time.Duration{store.OutboxRetention + time.Second, store.OutboxRetention - time.Second} {
+		if _, err := s.w.ExecContext(ctx, `INSERT INTO kakaologin_outbox (topic, payload, enqueued) VALUES ('q', x'', ?1)`,
+			unixNanos(clock.Now().Add(-at))); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// More expired rows than one cleanup statement deletes.
 	if _, err := s.w.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
@@ -41,7 +52,7 @@ func TestDeleteExpiredRemovesOnlyExpiredRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := int64(cleanupBatch + 10 + 3); n != want {
+	if want := int64(cleanupBatch + 10 + 4); n != want {
 		t.Errorf("DeleteExpired = %d rows, want %d", n, want)
 	}
 	for _, tt := range []struct {
@@ -56,15 +67,16 @@ func TestDeleteExpiredRemovesOnlyExpiredRows(t *testing.T) {
 		{`SELECT count(*) FROM kakaologin_user_sessions`, 1},
 		{`SELECT count(*) FROM kakaologin_locks WHERE name = 'held'`, 1},
 		{`SELECT count(*) FROM kakaologin_locks`, 1},
+		{`SELECT count(*) FROM kakaologin_outbox`, 1},
 	} {
 		if got := s.queryInt(t, tt.query); got != tt.want {
 			t.Errorf("%s = %d, want %d", tt.query, got, tt.want)
 		}
 	}
 	// The revocation is kept until it expires, then cleaned up too.
-	clock.Add(2 * time.Hour)
-	if n, err := s.DeleteExpired(ctx); err != nil || n != 4 {
-		t.Errorf("DeleteExpired two hours later = %d, %v; want 4 (session, revocation, index entry, lock)", n, err)
+	clock.Advance(2 * time.Hour)
+	if n, err := s.DeleteExpired(ctx); err != nil || n != 5 {
+		t.Errorf("DeleteExpired two hours later = %d, %v; want 5 (session, revocation, index entry, lock, message)", n, err)
 	}
 }
 
@@ -77,7 +89,7 @@ func TestBackgroundCleanupRunsAndStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CommitCtx(t.Context(), "old", []byte("x"), time.Now().Add(-time.Minute)); err != nil {
+	if err := s.Commit(t.Context(), "old", []byte("x"), time.Now().Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)

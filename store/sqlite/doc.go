@@ -1,6 +1,6 @@
 // Package sqlite is the SQLite backend of store: sessions, revocations, the
-// per-user session index, locks and Kakao links, kept in one database file
-// through the pure-Go driver modernc.org/sqlite (no cgo).
+// per-user session index, locks, Kakao links and the outbox, kept in one
+// database file through the pure-Go driver modernc.org/sqlite (no cgo).
 //
 //	st, err := sqlite.Open(ctx, "/var/lib/myapp/sessions.db")
 //	if err != nil {
@@ -56,12 +56,25 @@
 //		user_id   TEXT    NOT NULL UNIQUE,
 //		linked_at INTEGER NOT NULL
 //	) STRICT;
+//	CREATE TABLE IF NOT EXISTS kakaologin_outbox (
+//		id        INTEGER PRIMARY KEY AUTOINCREMENT,
+//		topic     TEXT    NOT NULL,
+//		payload   BLOB    NOT NULL,
+//		enqueued  INTEGER NOT NULL,
+//		attempts  INTEGER NOT NULL DEFAULT 0,
+//		lease     TEXT    NOT NULL DEFAULT '',
+//		lease_end INTEGER NOT NULL DEFAULT 0
+//	) STRICT;
+//	CREATE INDEX IF NOT EXISTS kakaologin_outbox_topic_idx ON kakaologin_outbox (topic, id);
+//	CREATE INDEX IF NOT EXISTS kakaologin_outbox_enqueued_idx ON kakaologin_outbox (enqueued);
 //
-// Times (expiry, linked_at) are nanoseconds since the Unix epoch. Session
+// Times (expiry, linked_at, enqueued, lease_end) are nanoseconds since the
+// Unix epoch. Session
 // tokens (already hashed by the session layer) are BLOBs, so any byte
 // string is a valid token. Deleting a session, or revoking a user, removes
-// the session row and writes a tombstone row that makes a later CommitCtx
-// or CompareAndSwap return store.ErrRevoked until it expires.
+// the session row and writes a tombstone row that makes a later Commit
+// or CompareAndSwap return store.ErrRevoked until it expires. An outbox
+// message is one row; Claim sets its lease and lease_end, Ack deletes it.
 //
 // # Concurrency
 //
@@ -70,9 +83,10 @@
 // single connection, so its own goroutines never contend for SQLite's
 // write lock, and reads through a small pool of read-only connections
 // (WithReadConns). Operations that test and then write (CompareAndSwap,
-// DeleteCtx, RevokeUser, Link) run in transactions begun with BEGIN
+// Delete, RevokeUser, Link) run in transactions begun with BEGIN
 // IMMEDIATE, which take the write lock first, so they are atomic across
-// connections and processes; the others are single statements.
+// connections and processes; the others, Claim among them, are single
+// statements, each atomic under the write lock.
 //
 // When another connection or process holds the write lock, an operation
 // waits (SQLite's busy handler, then retries with jittered backoff) up to
@@ -89,7 +103,8 @@
 //
 // # Cleanup
 //
-// A goroutine started by Open deletes expired rows every five minutes
+// A goroutine started by Open deletes expired rows, and outbox messages
+// older than store.OutboxRetention, every five minutes
 // (WithCleanupInterval; zero turns it off), in batches of short write
 // transactions. Close stops it. DeleteExpired runs one pass on demand.
 //

@@ -18,8 +18,8 @@ func TestErrorsMatchErrUnavailableOnlyWhenTheFileCannotBeUsed(t *testing.T) {
 	expired, cancel2 := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
 	defer cancel2()
 
-	_, _, errCanceled := s.FindCtx(canceled, "tok")
-	errExpired := s.CommitCtx(expired, "tok", []byte("v"), inHour())
+	_, _, errCanceled := s.Find(canceled, "tok")
+	errExpired := s.Commit(expired, "tok", []byte("v"), inHour())
 	// A statement the database rejects is a bug, not an outage.
 	errStatement := s.retry(t.Context(), "bad statement", func(ctx context.Context) error {
 		_, err := s.w.ExecContext(ctx, `INSERT INTO kakaologin_links (kakao_id, user_id, linked_at) VALUES (1, NULL, 0)`)
@@ -58,11 +58,11 @@ func TestErrorsDoNotShowTokens(t *testing.T) {
 	t.Parallel()
 	s := openTest(t)
 	ctx := t.Context()
-	if err := s.DeleteCtx(ctx, "secret-token-value"); err != nil {
+	if err := s.Delete(ctx, "secret-token-value"); err != nil {
 		t.Fatal(err)
 	}
-	err := s.CommitCtx(ctx, "secret-token-value", []byte("secret-data"), inHour())
+	err := s.Commit(ctx, "secret-token-value", []byte("secret-data"), inHour())
 	if err == nil || strings.Contains(err.Error(), "secret") {
-		t.Errorf("CommitCtx error %v shows the token or data", err)
+		t.Errorf("Commit error %v shows the token or data", err)
 	}
 }

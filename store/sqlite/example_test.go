@@ -28,10 +28,10 @@ func ExampleOpen() {
 	}
 	defer st.Close()
 
-	if err := st.CommitCtx(ctx, "hashed-token", []byte("session record"), time.Now().Add(time.Hour)); err != nil {
+	if err := st.Commit(ctx, "hashed-token", []byte("session record"), time.Now().Add(time.Hour)); err != nil {
 		log.Fatal(err)
 	}
-	b, found, err := st.FindCtx(ctx, "hashed-token")
+	b, found, err := st.Find(ctx, "hashed-token")
 	fmt.Println(string(b), found, err)
 	// Output: session record true <nil>
 }

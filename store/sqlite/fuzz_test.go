@@ -9,7 +9,7 @@ import (
 )
 
 // Any byte string is a valid token and any byte string valid data: what
-// CommitCtx stores, FindCtx returns byte for byte, and CompareAndSwap
+// Commit stores, Find returns byte for byte, and CompareAndSwap
 // compares byte for byte.
 func FuzzCommitFindRoundTrip(f *testing.F) {
 	for _, seed := range [][2]string{
@@ -20,12 +20,12 @@ func FuzzCommitFindRoundTrip(f *testing.F) {
 	s := openTest(f, WithCleanupInterval(0))
 	f.Fuzz(func(t *testing.T, token string, data []byte) {
 		ctx := context.Background()
-		if err := s.CommitCtx(ctx, token, data, time.Now().Add(time.Hour)); err != nil {
-			t.Fatalf("CommitCtx: %v", err)
+		if err := s.Commit(ctx, token, data, time.Now().Add(time.Hour)); err != nil {
+			t.Fatalf("Commit: %v", err)
 		}
-		got, found, err := s.FindCtx(ctx, token)
+		got, found, err := s.Find(ctx, token)
 		if err != nil || !found || !bytes.Equal(got, data) || got == nil {
-			t.Fatalf("FindCtx = %q, %v, %v; want %q", got, found, err, data)
+			t.Fatalf("Find = %q, %v, %v; want %q", got, found, err, data)
 		}
 		other := append(bytes.Clone(data), 0)
 		if ok, err := s.CompareAndSwap(ctx, token, other, []byte("x"), time.Now().Add(time.Hour)); err != nil || ok {

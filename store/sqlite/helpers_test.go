@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -65,30 +64,6 @@ func (s *Store) queryInt(t testing.TB, query string, args ...any) int64 {
 		t.Fatalf("query %q: %v", query, err)
 	}
 	return n
-}
-
-// testClock is a settable clock for WithClock.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTestClock() *testClock {
-	return &testClock{now: time.Date(2030, 1, 2, 3, 4, 5, 6, time.UTC)}
-}
-
-// Now returns the clock's time.
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Add moves the clock forward by d.
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // inHour is a session expiry comfortably in the future on the real clock.

@@ -10,7 +10,7 @@ import (
 	"github.com/kakaologin/kakaologin/store"
 )
 
-// linkStore is the store.LinkStore of a Store, in the kakaologin_links
+// linkStore is the store.Links of a Store, in the kakaologin_links
 // table whose primary key (kakao_id) and UNIQUE (user_id) constraint keep
 // both sides of every link unique.
 type linkStore struct{ s *Store }

@@ -45,7 +45,7 @@ func TestBackendOpensSQLiteURLs(t *testing.T) {
 				t.Fatalf("store.Open(%s): %v", tt.url, err)
 			}
 			defer st.Close()
-			if err := st.CommitCtx(t.Context(), "tok", []byte("v"), inHour()); err != nil {
+			if err := st.Commit(t.Context(), "tok", []byte("v"), inHour()); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := os.Stat(tt.file); err != nil {
@@ -169,7 +169,7 @@ func TestReopenKeepsDataAndChecksTheSchemaVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CommitCtx(ctx, "tok", []byte("kept"), inHour()); err != nil {
+	if err := s.Commit(ctx, "tok", []byte("kept"), inHour()); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -179,8 +179,8 @@ func TestReopenKeepsDataAndChecksTheSchemaVersion(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 	s2 := openAt(t, path)
-	if b, _, err := s2.FindCtx(ctx, "tok"); err != nil || string(b) != "kept" {
-		t.Errorf("FindCtx after reopening = %q, %v; want kept", b, err)
+	if b, _, err := s2.Find(ctx, "tok"); err != nil || string(b) != "kept" {
+		t.Errorf("Find after reopening = %q, %v; want kept", b, err)
 	}
 	if n := s2.queryInt(t, `SELECT count(*) FROM kakaologin_schema_version`); n != 1 {
 		t.Errorf("%d schema version rows after two opens, want 1", n)

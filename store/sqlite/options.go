@@ -60,7 +60,7 @@ func WithBusyTimeout(d time.Duration) Option {
 	return func(c *config) { c.busyTimeout = max(d, time.Millisecond) }
 }
 
-// WithReadConns sets how many connections serve reads (FindCtx,
+// WithReadConns sets how many connections serve reads (Find,
 // UserSessions, link look-ups) in parallel with the single writer
 // connection (default 4; values below 1 are raised to 1).
 func WithReadConns(n int) Option {

@@ -1,5 +1,11 @@
 package sqlite
 
+import (
+	"strconv"
+
+	"github.com/kakaologin/kakaologin/store"
+)
+
 // Statements of the Store. Times are INTEGER nanoseconds since the Unix
 // epoch, and "now" is always a parameter taken from the Store's clock (see
 // "Clocks" in the package doc). Tokens are bound as BLOBs, so any byte
@@ -60,6 +66,23 @@ WHERE kakaologin_locks.expiry <= ?4`
 
 	sqlUnlock = `DELETE FROM kakaologin_locks WHERE name = ?1 AND fence = ?2`
 
+	sqlEnqueue = `INSERT INTO kakaologin_outbox (topic, payload, enqueued) VALUES (?1, ?2, ?3) RETURNING id`
+
+	// sqlClaim leases the oldest ?4 messages of topic ?1 that are not
+	// leased at ?2 (now) and were enqueued after ?5, until ?3, under the
+	// lease ?6.
+	sqlClaim = `UPDATE kakaologin_outbox SET attempts = attempts + 1, lease = ?6, lease_end = ?3
+WHERE id IN (
+	SELECT id FROM kakaologin_outbox
+	WHERE topic = ?1 AND lease_end <= ?2 AND enqueued > ?5
+	ORDER BY id LIMIT ?4
+)
+RETURNING id, payload, enqueued, attempts`
+
+	// sqlAck deletes the message only while ?3 is its lease.
+	sqlAck       = `DELETE FROM kakaologin_outbox WHERE id = ?1 AND topic = ?2 AND lease = ?3 AND lease <> ''`
+	sqlAckExists = `SELECT EXISTS (SELECT 1 FROM kakaologin_outbox WHERE id = ?1 AND topic = ?2)`
+
 	sqlLinkByKakaoID = `SELECT kakao_id, user_id, linked_at FROM kakaologin_links WHERE kakao_id = ?1`
 	sqlLinkByUserID  = `SELECT kakao_id, user_id, linked_at FROM kakaologin_links WHERE user_id = ?1`
 	sqlLinkEither    = `SELECT kakao_id, user_id, linked_at FROM kakaologin_links WHERE kakao_id = ?1 OR user_id = ?2`
@@ -79,4 +102,7 @@ var cleanupStatements = [...]string{
 	(SELECT user_id, token FROM kakaologin_user_sessions WHERE expiry <= ?1 LIMIT ?2)`,
 	`DELETE FROM kakaologin_locks WHERE name IN
 	(SELECT name FROM kakaologin_locks WHERE expiry <= ?1 LIMIT ?2)`,
+	// Messages enqueued store.OutboxRetention or longer ago.
+	`DELETE FROM kakaologin_outbox WHERE id IN
+	(SELECT id FROM kakaologin_outbox WHERE enqueued <= ?1 - ` + strconv.FormatInt(int64(store.OutboxRetention), 10) + ` LIMIT ?2)`,
 }

@@ -10,7 +10,8 @@ import (
 // schemaVersion is the version of the tables below, kept in
 // kakaologin_schema_version. A later release that changes the tables bumps
 // it and migrates; an older release refuses a newer file instead of
-// misreading it.
+// misreading it. A table added beside the others (the outbox) changes no
+// existing one and is created by Open, so it keeps the version.
 const schemaVersion = 1
 
 // tableDDL creates the store's tables. The package documentation shows the
@@ -47,6 +48,17 @@ var tableDDL = []string{
 	user_id   TEXT    NOT NULL UNIQUE,
 	linked_at INTEGER NOT NULL
 ) STRICT`,
+	`CREATE TABLE IF NOT EXISTS kakaologin_outbox (
+	id        INTEGER PRIMARY KEY AUTOINCREMENT,
+	topic     TEXT    NOT NULL,
+	payload   BLOB    NOT NULL,
+	enqueued  INTEGER NOT NULL,
+	attempts  INTEGER NOT NULL DEFAULT 0,
+	lease     TEXT    NOT NULL DEFAULT '',
+	lease_end INTEGER NOT NULL DEFAULT 0
+) STRICT`,
+	`CREATE INDEX IF NOT EXISTS kakaologin_outbox_topic_idx ON kakaologin_outbox (topic, id)`,
+	`CREATE INDEX IF NOT EXISTS kakaologin_outbox_enqueued_idx ON kakaologin_outbox (enqueued)`,
 }
 
 // errSchemaTooNew is returned by Open for a file written by a newer

@@ -10,9 +10,9 @@ import (
 	"github.com/kakaologin/kakaologin/store"
 )
 
-// FindCtx returns the data of a live session. A revoked token has no
+// Find returns the data of a live session. A revoked token has no
 // session row, so it is simply not found.
-func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+func (s *Store) Find(ctx context.Context, token string) ([]byte, bool, error) {
 	var b []byte
 	err := s.retry(ctx, "find", func(ctx context.Context) error {
 		return s.r.QueryRowContext(ctx, sqlFind, []byte(token), s.nowNanos()).Scan(&b)
@@ -29,9 +29,9 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 	return b, true, nil
 }
 
-// CommitCtx stores b for token until expiry, in one statement that refuses
+// Commit stores b for token until expiry, in one statement that refuses
 // to write over a live revocation.
-func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+func (s *Store) Commit(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	var stored int64
 	err := s.retry(ctx, "commit", func(ctx context.Context) error {
 		res, err := s.w.ExecContext(ctx, sqlCommit, []byte(token), nonNil(b), unixNanos(expiry), s.nowNanos())
@@ -86,10 +86,10 @@ func (s *Store) CompareAndSwap(ctx context.Context, token string, old, b []byte,
 	return swapped, nil
 }
 
-// DeleteCtx removes the session's data and records a tombstone that keeps
+// Delete removes the session's data and records a tombstone that keeps
 // its token revoked until the later of its expiry and
 // now+store.RevocationTTL, in one write transaction.
-func (s *Store) DeleteCtx(ctx context.Context, token string) error {
+func (s *Store) Delete(ctx context.Context, token string) error {
 	return s.retry(ctx, "delete", func(ctx context.Context) error {
 		return s.inTx(ctx, func(tx *sql.Tx) error {
 			if _, err := tx.ExecContext(ctx, sqlTombstone, []byte(token), s.nowPlus(store.RevocationTTL)); err != nil {

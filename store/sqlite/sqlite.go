@@ -205,7 +205,7 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Links returns the link store kept in the same file.
-func (s *Store) Links() store.LinkStore { return linkStore{s} }
+func (s *Store) Links() store.Links { return linkStore{s} }
 
 // Close stops the cleanup goroutine, waiting for a run in progress to end,
 // and closes the connections. It is safe to call more than once.

@@ -11,10 +11,11 @@ import (
 	"github.com/kakaologin/kakaologin/store"
 )
 
-// concurrencyCases run many goroutines against one store, under the race
-// detector when the backend's tests use -race: concurrent token refreshes
-// across instances, and slow requests racing a logout.
-var concurrencyCases = []testCase{
+// concurrencyCases run many goroutines against one store, using every
+// role at once, under the race detector when the backend's tests use
+// -race: concurrent token refreshes across instances, and slow requests
+// racing a logout.
+var concurrencyCases = []testCase[store.Store]{
 	{"100 goroutines doing mixed operations", func(t *testing.T, s store.Store) {
 		ctx, n := testCtx(t), newNames(t)
 		const workers, rounds = 100, 20
@@ -26,39 +27,40 @@ var concurrencyCases = []testCase{
 			r := rand.New(rand.NewPCG(uint64(w), 42))
 			own := n.token(fmt.Sprint("own-", w))
 			fail := func(op string, err error) { errs[w] = fmt.Errorf("worker %d: %s: %w", w, op, err) }
+			topic := n.topic(fmt.Sprint(w % 4))
 			for i := range rounds {
 				// Every round the worker's own session must read back what
 				// it wrote, whatever the others do meanwhile.
 				want := fmt.Appendf(nil, "%d-%d", w, i)
-				if err := s.CommitCtx(ctx, own, want, inHour()); err != nil {
+				if err := s.Commit(ctx, own, want, inHour()); err != nil {
 					fail("commit own", err)
 					return
 				}
-				got, found, err := s.FindCtx(ctx, own)
+				got, found, err := s.Find(ctx, own)
 				if err != nil || !found || !bytes.Equal(got, want) {
 					fail("find own", fmt.Errorf("got %q, %v, %v; want %q", got, found, err, want))
 					return
 				}
 				var op string
-				switch r.IntN(10) {
+				switch r.IntN(11) {
 				case 0:
-					op, err = "commit shared", s.CommitCtx(ctx, shared(r), want, inHour())
+					op, err = "commit shared", s.Commit(ctx, shared(r), want, inHour())
 				case 1:
 					op = "find shared"
-					_, _, err = s.FindCtx(ctx, shared(r))
+					_, _, err = s.Find(ctx, shared(r))
 				case 2:
 					op = "swap shared"
 					tok := shared(r)
 					var cur []byte
-					if cur, _, err = s.FindCtx(ctx, tok); err == nil {
+					if cur, _, err = s.Find(ctx, tok); err == nil {
 						_, err = s.CompareAndSwap(ctx, tok, cur, want, inHour())
 					}
 				case 3:
 					if r.IntN(4) == 0 {
-						op, err = "delete shared", s.DeleteCtx(ctx, shared(r))
+						op, err = "delete shared", s.Delete(ctx, shared(r))
 					} else {
 						op = "find shared"
-						_, _, err = s.FindCtx(ctx, shared(r))
+						_, _, err = s.Find(ctx, shared(r))
 					}
 				case 4:
 					op, err = "add user session", s.AddUserSession(ctx, sharedUser, shared(r), inHour())
@@ -89,6 +91,17 @@ var concurrencyCases = []testCase{
 					} else {
 						_, err = s.Links().ByUserID(ctx, n.user(fmt.Sprint(r.IntN(3))))
 					}
+				case 10:
+					op = "enqueue, claim and ack"
+					var ms []store.Message
+					if _, err = s.Enqueue(ctx, topic, want); err == nil {
+						ms, err = s.Claim(ctx, topic, 2, time.Minute)
+					}
+					for _, m := range ms {
+						if err == nil {
+							err = s.Ack(ctx, m)
+						}
+					}
 				}
 				// Revoked, conflicting and missing are the expected answers
 				// when others got there first; anything else is a failure.
@@ -107,7 +120,7 @@ var concurrencyCases = []testCase{
 }
 
 // pingCases check Ping.
-var pingCases = []testCase{
+var pingCases = []testCase[store.Store]{
 	{"ping answers", func(t *testing.T, s store.Store) {
 		if err := s.Ping(testCtx(t)); err != nil {
 			t.Errorf("Ping: %v", err)

@@ -9,15 +9,15 @@ import (
 	"github.com/kakaologin/kakaologin/store"
 )
 
-// Method names one method of store.Store or store.LinkStore, for Faulty.
+// Method names one method of store.Store or store.Links, for Faulty.
 type Method string
 
 // The methods that Faulty can fail and counts.
 const (
-	FindCtx           Method = "FindCtx"
-	CommitCtx         Method = "CommitCtx"
+	Find              Method = "Find"
+	Commit            Method = "Commit"
 	CompareAndSwap    Method = "CompareAndSwap"
-	DeleteCtx         Method = "DeleteCtx"
+	Delete            Method = "Delete"
 	AddUserSession    Method = "AddUserSession"
 	RemoveUserSession Method = "RemoveUserSession"
 	UserSessions      Method = "UserSessions"
@@ -30,6 +30,9 @@ const (
 	ByKakaoID         Method = "ByKakaoID"
 	ByUserID          Method = "ByUserID"
 	Unlink            Method = "Unlink"
+	Enqueue           Method = "Enqueue"
+	Claim             Method = "Claim"
+	Ack               Method = "Ack"
 )
 
 // Fault is what Faulty does to the calls of one method. Its parts apply in
@@ -59,8 +62,8 @@ type Fault struct {
 // Faulty wraps a store.Store and applies the Fault set for each method,
 // counting every call. The session and login layers use it for the store
 // fault cases: store down at read, flow write, flow consume or session
-// commit, full or busy, slow or hung, and a slow request racing a logout
-// (with Fault.Wait). It is safe for concurrent use. Close's fault uses only
+// commit, full or busy, slow or hung, a slow request racing a logout
+// (with Fault.Wait), and an unlink retry that cannot be queued. It is safe for concurrent use. Close's fault uses only
 // Err and Delay, as Close has no context.
 type Faulty struct {
 	inner store.Store
@@ -174,20 +177,20 @@ func (f *Faulty) before(ctx context.Context, m Method) error {
 	return nil
 }
 
-// FindCtx calls the wrapped store's FindCtx unless a fault applies.
-func (f *Faulty) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
-	if err := f.before(ctx, FindCtx); err != nil {
+// Find calls the wrapped store's Find unless a fault applies.
+func (f *Faulty) Find(ctx context.Context, token string) ([]byte, bool, error) {
+	if err := f.before(ctx, Find); err != nil {
 		return nil, false, err
 	}
-	return f.inner.FindCtx(ctx, token)
+	return f.inner.Find(ctx, token)
 }
 
-// CommitCtx calls the wrapped store's CommitCtx unless a fault applies.
-func (f *Faulty) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	if err := f.before(ctx, CommitCtx); err != nil {
+// Commit calls the wrapped store's Commit unless a fault applies.
+func (f *Faulty) Commit(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	if err := f.before(ctx, Commit); err != nil {
 		return err
 	}
-	return f.inner.CommitCtx(ctx, token, b, expiry)
+	return f.inner.Commit(ctx, token, b, expiry)
 }
 
 // CompareAndSwap calls the wrapped store's CompareAndSwap unless a fault
@@ -199,12 +202,12 @@ func (f *Faulty) CompareAndSwap(ctx context.Context, token string, old, b []byte
 	return f.inner.CompareAndSwap(ctx, token, old, b, expiry)
 }
 
-// DeleteCtx calls the wrapped store's DeleteCtx unless a fault applies.
-func (f *Faulty) DeleteCtx(ctx context.Context, token string) error {
-	if err := f.before(ctx, DeleteCtx); err != nil {
+// Delete calls the wrapped store's Delete unless a fault applies.
+func (f *Faulty) Delete(ctx context.Context, token string) error {
+	if err := f.before(ctx, Delete); err != nil {
 		return err
 	}
-	return f.inner.DeleteCtx(ctx, token)
+	return f.inner.Delete(ctx, token)
 }
 
 // AddUserSession calls the wrapped store's AddUserSession unless a fault
@@ -266,6 +269,30 @@ func (f *Faulty) Ping(ctx context.Context) error {
 	return f.inner.Ping(ctx)
 }
 
+// Enqueue calls the wrapped store's Enqueue unless a fault applies.
+func (f *Faulty) Enqueue(ctx context.Context, topic string, payload []byte) (string, error) {
+	if err := f.before(ctx, Enqueue); err != nil {
+		return "", err
+	}
+	return f.inner.Enqueue(ctx, topic, payload)
+}
+
+// Claim calls the wrapped store's Claim unless a fault applies.
+func (f *Faulty) Claim(ctx context.Context, topic string, max int, lease time.Duration) ([]store.Message, error) {
+	if err := f.before(ctx, Claim); err != nil {
+		return nil, err
+	}
+	return f.inner.Claim(ctx, topic, max, lease)
+}
+
+// Ack calls the wrapped store's Ack unless a fault applies.
+func (f *Faulty) Ack(ctx context.Context, m store.Message) error {
+	if err := f.before(ctx, Ack); err != nil {
+		return err
+	}
+	return f.inner.Ack(ctx, m)
+}
+
 // Close closes the wrapped store unless a fault applies. Of Close's fault
 // only Err and Delay count.
 func (f *Faulty) Close() error {
@@ -279,14 +306,14 @@ func (f *Faulty) Close() error {
 	return f.inner.Close()
 }
 
-// Links returns the wrapped store's LinkStore, with the faults set for
-// Link, ByKakaoID, ByUserID and Unlink applied to it.
-func (f *Faulty) Links() store.LinkStore { return faultyLinks{f} }
+// Links returns the wrapped store's Links, with the faults set for Link,
+// ByKakaoID, ByUserID and Unlink applied to it.
+func (f *Faulty) Links() store.Links { return faultyLinks{f} }
 
-// faultyLinks is the LinkStore of a Faulty.
+// faultyLinks is the Links of a Faulty.
 type faultyLinks struct{ f *Faulty }
 
-// ByKakaoID calls the wrapped LinkStore unless a fault applies.
+// ByKakaoID calls the wrapped Links unless a fault applies.
 func (l faultyLinks) ByKakaoID(ctx context.Context, kakaoID int64) (store.Link, error) {
 	if err := l.f.before(ctx, ByKakaoID); err != nil {
 		return store.Link{}, err
@@ -294,7 +321,7 @@ func (l faultyLinks) ByKakaoID(ctx context.Context, kakaoID int64) (store.Link, 
 	return l.f.inner.Links().ByKakaoID(ctx, kakaoID)
 }
 
-// ByUserID calls the wrapped LinkStore unless a fault applies.
+// ByUserID calls the wrapped Links unless a fault applies.
 func (l faultyLinks) ByUserID(ctx context.Context, userID string) (store.Link, error) {
 	if err := l.f.before(ctx, ByUserID); err != nil {
 		return store.Link{}, err
@@ -302,7 +329,7 @@ func (l faultyLinks) ByUserID(ctx context.Context, userID string) (store.Link, e
 	return l.f.inner.Links().ByUserID(ctx, userID)
 }
 
-// Link calls the wrapped LinkStore unless a fault applies.
+// Link calls the wrapped Links unless a fault applies.
 func (l faultyLinks) Link(ctx context.Context, link store.Link) (store.Link, error) {
 	if err := l.f.before(ctx, Link); err != nil {
 		return store.Link{}, err
@@ -310,7 +337,7 @@ func (l faultyLinks) Link(ctx context.Context, link store.Link) (store.Link, err
 	return l.f.inner.Links().Link(ctx, link)
 }
 
-// Unlink calls the wrapped LinkStore unless a fault applies.
+// Unlink calls the wrapped Links unless a fault applies.
 func (l faultyLinks) Unlink(ctx context.Context, kakaoID int64) (store.Link, error) {
 	if err := l.f.before(ctx, Unlink); err != nil {
 		return store.Link{}, err

@@ -39,27 +39,27 @@ func TestFaultyWithoutFaultsPassesTheSuite(t *testing.T) {
 func TestFaultyFailsTheChosenMethodWithoutCallingTheStore(t *testing.T) {
 	f := newFaulty(t)
 	ctx := t.Context()
-	f.Fail(errDown, storetest.CommitCtx)
-	err := f.CommitCtx(ctx, "tok", []byte("x"), inHour())
+	f.Fail(errDown, storetest.Commit)
+	err := f.Commit(ctx, "tok", []byte("x"), inHour())
 	if !errors.Is(err, store.ErrUnavailable) {
-		t.Fatalf("CommitCtx: err = %v, want the injected error", err)
+		t.Fatalf("Commit: err = %v, want the injected error", err)
 	}
 	// The wrapped store never saw the commit, and other methods still work.
-	if _, found, err := f.FindCtx(ctx, "tok"); err != nil || found {
-		t.Errorf("FindCtx = %v, %v; want not found, nil", found, err)
+	if _, found, err := f.Find(ctx, "tok"); err != nil || found {
+		t.Errorf("Find = %v, %v; want not found, nil", found, err)
 	}
-	if _, found, _ := f.Unwrap().FindCtx(ctx, "tok"); found {
+	if _, found, _ := f.Unwrap().Find(ctx, "tok"); found {
 		t.Error("the wrapped store holds the failed commit")
 	}
-	if got := f.Calls(storetest.CommitCtx); got != 1 {
-		t.Errorf("Calls(CommitCtx) = %d, want 1", got)
+	if got := f.Calls(storetest.Commit); got != 1 {
+		t.Errorf("Calls(Commit) = %d, want 1", got)
 	}
-	f.Clear(storetest.CommitCtx)
-	if err := f.CommitCtx(ctx, "tok", []byte("x"), inHour()); err != nil {
-		t.Errorf("CommitCtx after Clear: %v", err)
+	f.Clear(storetest.Commit)
+	if err := f.Commit(ctx, "tok", []byte("x"), inHour()); err != nil {
+		t.Errorf("Commit after Clear: %v", err)
 	}
-	if got := f.Calls(storetest.CommitCtx); got != 2 {
-		t.Errorf("Calls(CommitCtx) = %d, want 2 (faulted calls count too)", got)
+	if got := f.Calls(storetest.Commit); got != 2 {
+		t.Errorf("Calls(Commit) = %d, want 2 (faulted calls count too)", got)
 	}
 }
 
@@ -68,10 +68,10 @@ func TestFaultyFailsEveryMethod(t *testing.T) {
 	ctx := t.Context()
 	exp := inHour()
 	calls := map[storetest.Method]func() error{
-		storetest.FindCtx:           func() error { _, _, err := f.FindCtx(ctx, "t"); return err },
-		storetest.CommitCtx:         func() error { return f.CommitCtx(ctx, "t", nil, exp) },
+		storetest.Find:              func() error { _, _, err := f.Find(ctx, "t"); return err },
+		storetest.Commit:            func() error { return f.Commit(ctx, "t", nil, exp) },
 		storetest.CompareAndSwap:    func() error { _, err := f.CompareAndSwap(ctx, "t", nil, nil, exp); return err },
-		storetest.DeleteCtx:         func() error { return f.DeleteCtx(ctx, "t") },
+		storetest.Delete:            func() error { return f.Delete(ctx, "t") },
 		storetest.AddUserSession:    func() error { return f.AddUserSession(ctx, "u", "t", exp) },
 		storetest.RemoveUserSession: func() error { return f.RemoveUserSession(ctx, "u", "t") },
 		storetest.UserSessions:      func() error { _, err := f.UserSessions(ctx, "u"); return err },
@@ -83,6 +83,9 @@ func TestFaultyFailsEveryMethod(t *testing.T) {
 		storetest.ByKakaoID:         func() error { _, err := f.Links().ByKakaoID(ctx, 1); return err },
 		storetest.ByUserID:          func() error { _, err := f.Links().ByUserID(ctx, "u"); return err },
 		storetest.Unlink:            func() error { _, err := f.Links().Unlink(ctx, 1); return err },
+		storetest.Enqueue:           func() error { _, err := f.Enqueue(ctx, "q", nil); return err },
+		storetest.Claim:             func() error { _, err := f.Claim(ctx, "q", 1, time.Second); return err },
+		storetest.Ack:               func() error { return f.Ack(ctx, store.Message{ID: "1", Topic: "q", Lease: "l"}) },
 	}
 	for m, call := range calls {
 		t.Run(string(m), func(t *testing.T) {
@@ -117,11 +120,11 @@ func TestFaultyHangUntilContextEnds(t *testing.T) {
 	// A hung store must give up with the request deadline (SECURITY.md
 	// R15), as a driver would: ErrUnavailable plus the context's cause.
 	f := newFaulty(t)
-	f.Set(storetest.FindCtx, storetest.Fault{Hang: true})
+	f.Set(storetest.Find, storetest.Fault{Hang: true})
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, _, err := f.FindCtx(ctx, "tok")
+	_, _, err := f.Find(ctx, "tok")
 	if took := time.Since(start); took < 50*time.Millisecond || took > 5*time.Second {
 		t.Errorf("hung call returned after %v, want at the 50ms deadline", took)
 	}
@@ -132,27 +135,27 @@ func TestFaultyHangUntilContextEnds(t *testing.T) {
 
 func TestFaultyDelay(t *testing.T) {
 	f := newFaulty(t)
-	f.Set(storetest.CommitCtx, storetest.Fault{Delay: 40 * time.Millisecond})
+	f.Set(storetest.Commit, storetest.Fault{Delay: 40 * time.Millisecond})
 	ctx := t.Context()
 	start := time.Now()
-	if err := f.CommitCtx(ctx, "tok", []byte("x"), inHour()); err != nil {
-		t.Fatalf("delayed CommitCtx: %v", err)
+	if err := f.Commit(ctx, "tok", []byte("x"), inHour()); err != nil {
+		t.Fatalf("delayed Commit: %v", err)
 	}
 	if took := time.Since(start); took < 40*time.Millisecond {
 		t.Errorf("delayed call took %v, want at least 40ms", took)
 	}
-	if _, found, _ := f.FindCtx(ctx, "tok"); !found {
+	if _, found, _ := f.Find(ctx, "tok"); !found {
 		t.Error("a delayed commit did not reach the store")
 	}
 
 	short, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
 	defer cancel()
-	f.Set(storetest.CommitCtx, storetest.Fault{Delay: time.Hour})
-	err := f.CommitCtx(short, "tok2", []byte("x"), inHour())
+	f.Set(storetest.Commit, storetest.Fault{Delay: time.Hour})
+	err := f.Commit(short, "tok2", []byte("x"), inHour())
 	if !errors.Is(err, store.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v, want ErrUnavailable and DeadlineExceeded", err)
 	}
-	if _, found, _ := f.FindCtx(ctx, "tok2"); found {
+	if _, found, _ := f.Find(ctx, "tok2"); found {
 		t.Error("a commit cut short by its deadline reached the store")
 	}
 }
@@ -161,13 +164,13 @@ func TestFaultyWaitHoldsACallUntilReleased(t *testing.T) {
 	f := newFaulty(t)
 	ctx := t.Context()
 	release := make(chan struct{})
-	f.Set(storetest.CommitCtx, storetest.Fault{Wait: release, Times: 1})
+	f.Set(storetest.Commit, storetest.Fault{Wait: release, Times: 1})
 	done := make(chan error)
-	go func() { done <- f.CommitCtx(ctx, "tok", []byte("late"), inHour()) }()
+	go func() { done <- f.Commit(ctx, "tok", []byte("late"), inHour()) }()
 
 	// While the commit is held, the session is deleted (a logout racing a
 	// slow request, SECURITY.md R18) ...
-	for f.Calls(storetest.CommitCtx) == 0 {
+	for f.Calls(storetest.Commit) == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	select {
@@ -175,7 +178,7 @@ func TestFaultyWaitHoldsACallUntilReleased(t *testing.T) {
 		t.Fatalf("held commit returned early: %v", err)
 	case <-time.After(20 * time.Millisecond):
 	}
-	if err := f.DeleteCtx(ctx, "tok"); err != nil {
+	if err := f.Delete(ctx, "tok"); err != nil {
 		t.Fatal(err)
 	}
 	close(release)
@@ -216,20 +219,20 @@ func TestFaultyIsSafeForConcurrentUse(t *testing.T) {
 			for i := range each {
 				switch (w + i) % 4 {
 				case 0:
-					f.Set(storetest.FindCtx, storetest.Fault{Err: errDown, Times: 3})
+					f.Set(storetest.Find, storetest.Fault{Err: errDown, Times: 3})
 				case 1:
-					f.Clear(storetest.FindCtx)
+					f.Clear(storetest.Find)
 				}
-				_, _, _ = f.FindCtx(ctx, "tok")
+				_, _, _ = f.Find(ctx, "tok")
 			}
 		}()
 	}
 	wg.Wait()
-	if got := f.Calls(storetest.FindCtx); got != workers*each {
-		t.Errorf("Calls(FindCtx) = %d, want %d", got, workers*each)
+	if got := f.Calls(storetest.Find); got != workers*each {
+		t.Errorf("Calls(Find) = %d, want %d", got, workers*each)
 	}
 	f.ResetCalls()
-	if got := f.Calls(storetest.FindCtx); got != 0 {
+	if got := f.Calls(storetest.Find); got != 0 {
 		t.Errorf("Calls after ResetCalls = %d, want 0", got)
 	}
 }

@@ -9,8 +9,8 @@ import (
 
 // lockCases cover TryLock and Unlock, the cross-instance single-flight
 // lock of the token refresh.
-var lockCases = []testCase{
-	{"try lock is exclusive", func(t *testing.T, s store.Store) {
+var lockCases = []testCase[store.Locker]{
+	{"try lock is exclusive", func(t *testing.T, s store.Locker) {
 		ctx, n := testCtx(t), newNames(t)
 		fence := mustLock(t, s, n.lock("a"), time.Minute)
 		if f, ok, err := s.TryLock(ctx, n.lock("a"), time.Minute); err != nil || ok || f != "" {
@@ -21,7 +21,7 @@ var lockCases = []testCase{
 			t.Errorf("two locks got the same fence %q", fence)
 		}
 	}},
-	{"unlock with a wrong fence does nothing", func(t *testing.T, s store.Store) {
+	{"unlock with a wrong fence does nothing", func(t *testing.T, s store.Locker) {
 		ctx, n := testCtx(t), newNames(t)
 		fence := mustLock(t, s, n.lock("a"), time.Minute)
 		for _, wrong := range []string{"", "wrong", fence + "x", fence[:len(fence)-1]} {
@@ -33,7 +33,7 @@ var lockCases = []testCase{
 			t.Errorf("TryLock after unlocking with wrong fences = %v, %v; want false, nil", ok, err)
 		}
 	}},
-	{"unlock releases the lock", func(t *testing.T, s store.Store) {
+	{"unlock releases the lock", func(t *testing.T, s store.Locker) {
 		ctx, n := testCtx(t), newNames(t)
 		fence := mustLock(t, s, n.lock("a"), time.Minute)
 		if err := s.Unlock(ctx, n.lock("a"), fence); err != nil {
@@ -51,7 +51,7 @@ var lockCases = []testCase{
 			t.Errorf("TryLock after a stale Unlock = %v, %v; want false, nil", ok, err)
 		}
 	}},
-	{"a non-positive ttl is rejected", func(t *testing.T, s store.Store) {
+	{"a non-positive ttl is rejected", func(t *testing.T, s store.Locker) {
 		ctx, n := testCtx(t), newNames(t)
 		for _, ttl := range []time.Duration{0, -time.Nanosecond, -time.Hour} {
 			f, ok, err := s.TryLock(ctx, n.lock("a"), ttl)
@@ -61,13 +61,13 @@ var lockCases = []testCase{
 		}
 		mustLock(t, s, n.lock("a"), time.Minute) // nothing was taken
 	}},
-	{"unlock of an unknown lock is not an error", func(t *testing.T, s store.Store) {
+	{"unlock of an unknown lock is not an error", func(t *testing.T, s store.Locker) {
 		ctx, n := testCtx(t), newNames(t)
 		if err := s.Unlock(ctx, n.lock("unknown"), "fence"); err != nil {
 			t.Errorf("Unlock: %v", err)
 		}
 	}},
-	{"exactly one of 100 concurrent lockers wins", func(t *testing.T, s store.Store) {
+	{"exactly one of 100 concurrent lockers wins", func(t *testing.T, s store.Locker) {
 		ctx, n := testCtx(t), newNames(t)
 		oks := make([]bool, 100)
 		errs := make([]error, 100)
@@ -90,7 +90,7 @@ var lockCases = []testCase{
 }
 
 // mustLock takes the named lock or fails the test, and returns its fence.
-func mustLock(t *testing.T, s store.Store, name string, ttl time.Duration) string {
+func mustLock(t *testing.T, s store.Locker, name string, ttl time.Duration) string {
 	t.Helper()
 	fence, ok, err := s.TryLock(testCtx(t), name, ttl)
 	if err != nil || !ok {

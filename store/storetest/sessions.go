@@ -2,48 +2,50 @@ package storetest
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/kakaologin/kakaologin/store"
 )
 
-// sessionCases cover FindCtx, CommitCtx and DeleteCtx (a deleted token
-// must not be found again).
-var sessionCases = []testCase{
-	{"find of an unknown token reports not found", func(t *testing.T, s store.Store) {
+// sessionCases cover Find, Commit and Delete (a deleted token must not
+// be found again).
+var sessionCases = []testCase[store.Sessions]{
+	{"find of an unknown token reports not found", func(t *testing.T, s store.Sessions) {
 		mustMiss(t, testCtx(t), s, newNames(t).token("unknown"))
 	}},
-	{"commit then find returns the data", func(t *testing.T, s store.Store) {
+	{"commit then find returns the data", func(t *testing.T, s store.Sessions) {
 		ctx, n := testCtx(t), newNames(t)
 		mustCommit(t, ctx, s, n.token("a"), []byte("hello"), inHour())
 		if got := mustFind(t, ctx, s, n.token("a")); string(got) != "hello" {
-			t.Errorf("FindCtx = %q, want hello", got)
+			t.Errorf("Find = %q, want hello", got)
 		}
 	}},
-	{"commit replaces the data", func(t *testing.T, s store.Store) {
+	{"commit replaces the data", func(t *testing.T, s store.Sessions) {
 		ctx, n := testCtx(t), newNames(t)
 		for _, v := range []string{"one", "two", "three"} {
 			mustCommit(t, ctx, s, n.token("a"), []byte(v), inHour())
 			if got := mustFind(t, ctx, s, n.token("a")); string(got) != v {
-				t.Fatalf("after committing %q FindCtx = %q", v, got)
+				t.Fatalf("after committing %q Find = %q", v, got)
 			}
 		}
 	}},
-	{"commit of nil data stores an empty session", func(t *testing.T, s store.Store) {
+	{"commit of nil data stores an empty session", func(t *testing.T, s store.Sessions) {
 		ctx, n := testCtx(t), newNames(t)
 		mustCommit(t, ctx, s, n.token("nil"), nil, inHour())
 		if got := mustFind(t, ctx, s, n.token("nil")); len(got) != 0 {
-			t.Errorf("FindCtx = %q, want empty", got)
+			t.Errorf("Find = %q, want empty", got)
 		}
 		mustCommit(t, ctx, s, n.token("empty"), []byte{}, inHour())
 		if got := mustFind(t, ctx, s, n.token("empty")); len(got) != 0 {
-			t.Errorf("FindCtx = %q, want empty", got)
+			t.Errorf("Find = %q, want empty", got)
 		}
 	}},
-	{"binary data with zero bytes round-trips", func(t *testing.T, s store.Store) {
+	{"binary data with zero bytes round-trips", func(t *testing.T, s store.Sessions) {
 		ctx, n := testCtx(t), newNames(t)
 		all := make([]byte, 512)
 		for i := range all {
@@ -63,11 +65,11 @@ var sessionCases = []testCase{
 		for _, tt := range tests {
 			mustCommit(t, ctx, s, n.token(tt.name), tt.data, inHour())
 			if got := mustFind(t, ctx, s, n.token(tt.name)); !bytes.Equal(got, tt.data) {
-				t.Errorf("%s: FindCtx returned %d bytes that differ from the %d committed", tt.name, len(got), len(tt.data))
+				t.Errorf("%s: Find returned %d bytes that differ from the %d committed", tt.name, len(got), len(tt.data))
 			}
 		}
 	}},
-	{"tokens are binary-safe and never collide", func(t *testing.T, s store.Store) {
+	{"tokens are binary-safe and never collide", func(t *testing.T, s store.Sessions) {
 		// Tokens are hashes made by the session layer, but a backend must
 		// not depend on their alphabet: separators, NUL bytes and invalid
 		// UTF-8 are all distinct tokens.
@@ -78,41 +80,41 @@ var sessionCases = []testCase{
 		}
 		for i, sfx := range suffixes {
 			if got := mustFind(t, ctx, s, n.token("bin")+sfx); !bytes.Equal(got, []byte{byte(i)}) {
-				t.Errorf("token suffix %q: FindCtx = %v, want [%d]", sfx, got, i)
+				t.Errorf("token suffix %q: Find = %v, want [%d]", sfx, got, i)
 			}
 		}
 	}},
-	{"stored data is not aliased by the caller's slices", func(t *testing.T, s store.Store) {
+	{"stored data is not aliased by the caller's slices", func(t *testing.T, s store.Sessions) {
 		ctx, n := testCtx(t), newNames(t)
 		b := []byte("original")
 		mustCommit(t, ctx, s, n.token("a"), b, inHour())
 		copy(b, "CHANGED!")
 		got := mustFind(t, ctx, s, n.token("a"))
 		if string(got) != "original" {
-			t.Fatalf("after changing the committed slice FindCtx = %q, want original", got)
+			t.Fatalf("after changing the committed slice Find = %q, want original", got)
 		}
 		copy(got, "CHANGED!")
 		if again := mustFind(t, ctx, s, n.token("a")); string(again) != "original" {
-			t.Errorf("after changing a found slice FindCtx = %q, want original", again)
+			t.Errorf("after changing a found slice Find = %q, want original", again)
 		}
 	}},
-	{"delete removes the data", func(t *testing.T, s store.Store) {
+	{"delete removes the data", func(t *testing.T, s store.Sessions) {
 		ctx, n := testCtx(t), newNames(t)
 		mustCommit(t, ctx, s, n.token("a"), []byte("x"), inHour())
 		mustCommit(t, ctx, s, n.token("b"), []byte("y"), inHour())
-		if err := s.DeleteCtx(ctx, n.token("a")); err != nil {
-			t.Fatalf("DeleteCtx: %v", err)
+		if err := s.Delete(ctx, n.token("a")); err != nil {
+			t.Fatalf("Delete: %v", err)
 		}
 		mustMiss(t, ctx, s, n.token("a"))
 		if got := mustFind(t, ctx, s, n.token("b")); string(got) != "y" {
-			t.Errorf("other token: FindCtx = %q, want y", got)
+			t.Errorf("other token: Find = %q, want y", got)
 		}
 	}},
-	{"delete of an unknown or deleted token is not an error", func(t *testing.T, s store.Store) {
+	{"delete of an unknown or deleted token is not an error", func(t *testing.T, s store.Sessions) {
 		ctx, n := testCtx(t), newNames(t)
 		for i := range 2 {
-			if err := s.DeleteCtx(ctx, n.token("unknown")); err != nil {
-				t.Fatalf("DeleteCtx #%d: %v", i+1, err)
+			if err := s.Delete(ctx, n.token("unknown")); err != nil {
+				t.Fatalf("Delete #%d: %v", i+1, err)
 			}
 		}
 		mustMiss(t, ctx, s, n.token("unknown"))
@@ -122,51 +124,51 @@ var sessionCases = []testCase{
 // revocationCases prove the revocation tombstones: a
 // request that loaded a session before logout, unlink or revocation cannot
 // bring it back by saving it afterwards.
-var revocationCases = []testCase{
-	{"commit after delete returns ErrRevoked and stores nothing", func(t *testing.T, s store.Store) {
+var revocationCases = []testCase[store.Sessions]{
+	{"commit after delete returns ErrRevoked and stores nothing", func(t *testing.T, s store.Sessions) {
 		ctx, n := testCtx(t), newNames(t)
 		mustCommit(t, ctx, s, n.token("a"), []byte("x"), inHour())
-		if err := s.DeleteCtx(ctx, n.token("a")); err != nil {
-			t.Fatalf("DeleteCtx: %v", err)
+		if err := s.Delete(ctx, n.token("a")); err != nil {
+			t.Fatalf("Delete: %v", err)
 		}
 		for i := range 2 {
-			if err := s.CommitCtx(ctx, n.token("a"), []byte("resurrected"), inHour()); !errors.Is(err, store.ErrRevoked) {
-				t.Fatalf("CommitCtx #%d after DeleteCtx: err = %v, want ErrRevoked", i+1, err)
+			if err := s.Commit(ctx, n.token("a"), []byte("resurrected"), inHour()); !errors.Is(err, store.ErrRevoked) {
+				t.Fatalf("Commit #%d after Delete: err = %v, want ErrRevoked", i+1, err)
 			}
 		}
 		mustMiss(t, ctx, s, n.token("a"))
 	}},
-	{"compare-and-swap after delete returns ErrRevoked", func(t *testing.T, s store.Store) {
+	{"compare-and-swap after delete returns ErrRevoked", func(t *testing.T, s store.Sessions) {
 		ctx, n := testCtx(t), newNames(t)
 		mustCommit(t, ctx, s, n.token("a"), []byte("x"), inHour())
-		if err := s.DeleteCtx(ctx, n.token("a")); err != nil {
-			t.Fatalf("DeleteCtx: %v", err)
+		if err := s.Delete(ctx, n.token("a")); err != nil {
+			t.Fatalf("Delete: %v", err)
 		}
 		for _, old := range [][]byte{nil, []byte("x"), []byte("other")} {
 			ok, err := s.CompareAndSwap(ctx, n.token("a"), old, []byte("resurrected"), inHour())
 			if ok || !errors.Is(err, store.ErrRevoked) {
-				t.Errorf("CompareAndSwap(old=%q) after DeleteCtx = %v, %v; want false, ErrRevoked", old, ok, err)
+				t.Errorf("CompareAndSwap(old=%q) after Delete = %v, %v; want false, ErrRevoked", old, ok, err)
 			}
 		}
 		mustMiss(t, ctx, s, n.token("a"))
 	}},
-	{"delete of an unknown token revokes it", func(t *testing.T, s store.Store) {
+	{"delete of an unknown token revokes it", func(t *testing.T, s store.Sessions) {
 		ctx, n := testCtx(t), newNames(t)
-		if err := s.DeleteCtx(ctx, n.token("a")); err != nil {
-			t.Fatalf("DeleteCtx: %v", err)
+		if err := s.Delete(ctx, n.token("a")); err != nil {
+			t.Fatalf("Delete: %v", err)
 		}
-		if err := s.CommitCtx(ctx, n.token("a"), []byte("x"), inHour()); !errors.Is(err, store.ErrRevoked) {
-			t.Errorf("CommitCtx after DeleteCtx of an unknown token: err = %v, want ErrRevoked", err)
+		if err := s.Commit(ctx, n.token("a"), []byte("x"), inHour()); !errors.Is(err, store.ErrRevoked) {
+			t.Errorf("Commit after Delete of an unknown token: err = %v, want ErrRevoked", err)
 		}
 		if ok, err := s.CompareAndSwap(ctx, n.token("a"), nil, []byte("x"), inHour()); ok || !errors.Is(err, store.ErrRevoked) {
 			t.Errorf("CompareAndSwap = %v, %v; want false, ErrRevoked", ok, err)
 		}
 		mustMiss(t, ctx, s, n.token("a"))
 	}},
-	{"revoking one token leaves the others writable", func(t *testing.T, s store.Store) {
+	{"revoking one token leaves the others writable", func(t *testing.T, s store.Sessions) {
 		ctx, n := testCtx(t), newNames(t)
-		if err := s.DeleteCtx(ctx, n.token("a")); err != nil {
-			t.Fatalf("DeleteCtx: %v", err)
+		if err := s.Delete(ctx, n.token("a")); err != nil {
+			t.Fatalf("Delete: %v", err)
 		}
 		for _, tok := range []string{n.token("b"), n.token("a") + "x", n.token("a")[:len(n.token("a"))-1]} {
 			mustCommit(t, ctx, s, tok, []byte("x"), inHour())
@@ -177,8 +179,8 @@ var revocationCases = []testCase{
 
 // casCases prove CompareAndSwap, which the token refresh relies on
 // (one winner, the loser re-reads).
-var casCases = []testCase{
-	{"swaps only when the stored data matches", func(t *testing.T, s store.Store) {
+var casCases = []testCase[store.Sessions]{
+	{"swaps only when the stored data matches", func(t *testing.T, s store.Sessions) {
 		ctx := testCtx(t)
 		tests := []struct {
 			name     string
@@ -233,12 +235,12 @@ var casCases = []testCase{
 					return
 				}
 				if got := mustFind(t, ctx, s, n.token("a")); !bytes.Equal(got, tt.wantData) {
-					t.Errorf("FindCtx = %q, want %q", got, tt.wantData)
+					t.Errorf("Find = %q, want %q", got, tt.wantData)
 				}
 			})
 		}
 	}},
-	{"exactly one of 100 concurrent creates wins", func(t *testing.T, s store.Store) {
+	{"exactly one of 100 concurrent creates wins", func(t *testing.T, s store.Sessions) {
 		ctx, n := testCtx(t), newNames(t)
 		wins := make([]bool, 100)
 		errs := make([]error, 100)
@@ -261,10 +263,10 @@ var casCases = []testCase{
 			t.Fatal("no goroutine created the session")
 		}
 		if got := mustFind(t, ctx, s, n.token("a")); !bytes.Equal(got, []byte{byte(winner)}) {
-			t.Errorf("FindCtx = %v, want the winner's [%d]", got, winner)
+			t.Errorf("Find = %v, want the winner's [%d]", got, winner)
 		}
 	}},
-	{"exactly one of 100 concurrent swaps wins each round", func(t *testing.T, s store.Store) {
+	{"exactly one of 100 concurrent swaps wins each round", func(t *testing.T, s store.Sessions) {
 		ctx, n := testCtx(t), newNames(t)
 		tok := n.token("a")
 		cur := []byte("round-0")
@@ -294,9 +296,54 @@ var casCases = []testCase{
 			want := fmt.Appendf(nil, "round-%d-%d", round, winner)
 			got := mustFind(t, ctx, s, tok)
 			if !bytes.Equal(got, want) {
-				t.Fatalf("round %d: FindCtx = %q, want the winner's %q", round, got, want)
+				t.Fatalf("round %d: Find = %q, want the winner's %q", round, got, want)
 			}
 			cur = got
 		}
 	}},
+}
+
+// mustCommit commits b for token or fails the test.
+func mustCommit(t *testing.T, ctx context.Context, s store.Sessions, token string, b []byte, expiry time.Time) {
+	t.Helper()
+	if err := s.Commit(ctx, token, b, expiry); err != nil {
+		t.Fatalf("Commit(%q): %v", token, err)
+	}
+}
+
+// mustFind returns the live data of token, failing the test if it is not
+// found.
+func mustFind(t *testing.T, ctx context.Context, s store.Sessions, token string) []byte {
+	t.Helper()
+	b, found, err := s.Find(ctx, token)
+	if err != nil {
+		t.Fatalf("Find(%q): %v", token, err)
+	}
+	if !found {
+		t.Fatalf("Find(%q): not found, want found", token)
+	}
+	// A found session's data is never nil, even when empty: callers pass
+	// it back as CompareAndSwap's old, where nil means "only if absent",
+	// so a nil here would make every refresh of an empty session lose.
+	if b == nil {
+		t.Fatalf("Find(%q): found with nil data, want a non-nil slice", token)
+	}
+	return b
+}
+
+// mustMiss fails the test unless token is unknown (nil, false, nil).
+func mustMiss(t *testing.T, ctx context.Context, s store.Sessions, token string) {
+	t.Helper()
+	b, found, err := s.Find(ctx, token)
+	if err != nil || found || b != nil {
+		t.Fatalf("Find(%q) = %q, %v, %v; want nil, false, nil", token, b, found, err)
+	}
+}
+
+// gone reports whether token is no longer found.
+func gone(ctx context.Context, s store.Sessions, token string) func() (bool, error) {
+	return func() (bool, error) {
+		_, found, err := s.Find(ctx, token)
+		return !found, err
+	}
 }

@@ -14,8 +14,8 @@ import (
 
 // userCases cover the per-user session index behind logout-everywhere,
 // unlink and Kakao's unlink callback.
-var userCases = []testCase{
-	{"an unknown user has no sessions", func(t *testing.T, s store.Store) {
+var userCases = []testCase[store.SessionStore]{
+	{"an unknown user has no sessions", func(t *testing.T, s store.SessionStore) {
 		ctx, n := testCtx(t), newNames(t)
 		got, err := s.UserSessions(ctx, n.user("nobody"))
 		if err != nil || len(got) != 0 {
@@ -25,7 +25,7 @@ var userCases = []testCase{
 			t.Errorf("RevokeUser = %d, %v; want 0, nil", c, err)
 		}
 	}},
-	{"lists the added sessions once each", func(t *testing.T, s store.Store) {
+	{"lists the added sessions once each", func(t *testing.T, s store.SessionStore) {
 		ctx, n := testCtx(t), newNames(t)
 		u := n.user("u")
 		want := []string{n.token("1"), n.token("2"), n.token("3")}
@@ -36,14 +36,14 @@ var userCases = []testCase{
 		wantSessions(t, ctx, s, u, want...)
 		wantSessions(t, ctx, s, n.user("other"))
 	}},
-	{"adding a pair again never shortens its expiry", func(t *testing.T, s store.Store) {
+	{"adding a pair again never shortens its expiry", func(t *testing.T, s store.SessionStore) {
 		ctx, n := testCtx(t), newNames(t)
 		u := n.user("u")
 		mustAdd(t, ctx, s, u, n.token("1"), inHour())
 		mustAdd(t, ctx, s, u, n.token("1"), past())
 		wantSessions(t, ctx, s, u, n.token("1"))
 	}},
-	{"remove forgets one token", func(t *testing.T, s store.Store) {
+	{"remove forgets one token", func(t *testing.T, s store.SessionStore) {
 		ctx, n := testCtx(t), newNames(t)
 		u := n.user("u")
 		for _, tok := range []string{n.token("1"), n.token("2")} {
@@ -60,7 +60,7 @@ var userCases = []testCase{
 		}
 		wantSessions(t, ctx, s, u, n.token("2"))
 	}},
-	{"revoke user ends every session and blocks re-commit", func(t *testing.T, s store.Store) {
+	{"revoke user ends every session and blocks re-commit", func(t *testing.T, s store.SessionStore) {
 		ctx, n := testCtx(t), newNames(t)
 		u, other := n.user("u"), n.user("other")
 		toks := []string{n.token("1"), n.token("2"), n.token("3")}
@@ -79,8 +79,8 @@ var userCases = []testCase{
 			mustMiss(t, ctx, s, tok)
 			// An in-flight request that loaded the session must not save
 			// it back.
-			if err := s.CommitCtx(ctx, tok, []byte("resurrected"), inHour()); !errors.Is(err, store.ErrRevoked) {
-				t.Errorf("CommitCtx after RevokeUser: err = %v, want ErrRevoked", err)
+			if err := s.Commit(ctx, tok, []byte("resurrected"), inHour()); !errors.Is(err, store.ErrRevoked) {
+				t.Errorf("Commit after RevokeUser: err = %v, want ErrRevoked", err)
 			}
 			if ok, err := s.CompareAndSwap(ctx, tok, []byte("logged in"), []byte("x"), inHour()); ok || !errors.Is(err, store.ErrRevoked) {
 				t.Errorf("CompareAndSwap after RevokeUser = %v, %v; want false, ErrRevoked", ok, err)
@@ -93,7 +93,7 @@ var userCases = []testCase{
 		mustFind(t, ctx, s, n.token("other"))
 		wantSessions(t, ctx, s, other, n.token("other"))
 	}},
-	{"revoke user revokes indexed tokens that hold no session yet", func(t *testing.T, s store.Store) {
+	{"revoke user revokes indexed tokens that hold no session yet", func(t *testing.T, s store.SessionStore) {
 		// The index entry is written at login, possibly before the
 		// session's first commit finishes.
 		ctx, n := testCtx(t), newNames(t)
@@ -102,11 +102,11 @@ var userCases = []testCase{
 		if _, err := s.RevokeUser(ctx, u); err != nil {
 			t.Fatalf("RevokeUser: %v", err)
 		}
-		if err := s.CommitCtx(ctx, n.token("pending"), []byte("x"), inHour()); !errors.Is(err, store.ErrRevoked) {
-			t.Errorf("CommitCtx of a revoked pending token: err = %v, want ErrRevoked", err)
+		if err := s.Commit(ctx, n.token("pending"), []byte("x"), inHour()); !errors.Is(err, store.ErrRevoked) {
+			t.Errorf("Commit of a revoked pending token: err = %v, want ErrRevoked", err)
 		}
 	}},
-	{"revoke user touches only that user's sessions among 1000 others", func(t *testing.T, s store.Store) {
+	{"revoke user touches only that user's sessions among 1000 others", func(t *testing.T, s store.SessionStore) {
 		// RevokeUser must cost O(that user's sessions): it may not
 		// scan, and certainly not end, anyone else's sessions. Checked by
 		// result, not timing, so it holds on slow servers too.
@@ -121,7 +121,7 @@ var userCases = []testCase{
 			go func() {
 				defer func() { <-sem; wg.Done() }()
 				tok := n.token(fmt.Sprint("other-", i))
-				if err := s.CommitCtx(ctx, tok, []byte("x"), inHour()); err != nil {
+				if err := s.Commit(ctx, tok, []byte("x"), inHour()); err != nil {
 					errs <- err
 					return
 				}
@@ -151,12 +151,12 @@ var userCases = []testCase{
 			}
 		}
 		for i := range others {
-			if _, found, err := s.FindCtx(ctx, n.token(fmt.Sprint("other-", i))); err != nil || !found {
+			if _, found, err := s.Find(ctx, n.token(fmt.Sprint("other-", i))); err != nil || !found {
 				t.Fatalf("other session %d: found %v, err %v; want found", i, found, err)
 			}
 		}
 	}},
-	{"user names and tokens with separators do not collide", func(t *testing.T, s store.Store) {
+	{"user names and tokens with separators do not collide", func(t *testing.T, s store.SessionStore) {
 		// Backends that build keys by concatenation must escape or
 		// length-prefix, or "a:b"+"c" would meet "a"+"b:c". User IDs come
 		// from the host app and may be any UTF-8 text without NUL (the
@@ -183,7 +183,7 @@ var userCases = []testCase{
 }
 
 // mustAdd records token under user or fails the test.
-func mustAdd(t *testing.T, ctx context.Context, s store.Store, user, token string, expiry time.Time) {
+func mustAdd(t *testing.T, ctx context.Context, s store.UserIndex, user, token string, expiry time.Time) {
 	t.Helper()
 	if err := s.AddUserSession(ctx, user, token, expiry); err != nil {
 		t.Fatalf("AddUserSession(%q, %q): %v", user, token, err)
@@ -192,7 +192,7 @@ func mustAdd(t *testing.T, ctx context.Context, s store.Store, user, token strin
 
 // wantSessions fails the test unless UserSessions(user) lists exactly want,
 // in any order.
-func wantSessions(t *testing.T, ctx context.Context, s store.Store, user string, want ...string) {
+func wantSessions(t *testing.T, ctx context.Context, s store.UserIndex, user string, want ...string) {
 	t.Helper()
 	got, err := s.UserSessions(ctx, user)
 	if err != nil {
