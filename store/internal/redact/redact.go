@@ -20,12 +20,17 @@ func isSecretParam(name string) bool {
 }
 
 // URL returns u as a string with any password replaced, in the user info
-// and in credential query parameters, for error messages and logs.
+// and in credential query parameters, for error messages and logs. A user
+// name that contains the password (such as "app:app") is replaced too,
+// since showing it would show the password.
 func URL(u *url.URL) string {
 	if u == nil {
 		return ""
 	}
 	c := *u
+	if pw, ok := c.User.Password(); ok && pw != "" && strings.Contains(c.User.Username(), pw) {
+		c.User = url.UserPassword("xxxxx", pw)
+	}
 	if c.RawQuery != "" {
 		q := c.Query()
 		changed := false
