@@ -26,6 +26,7 @@ const cookieName = "__Host-bench"
 // request that saves a change to its session (one compare-and-swap). open
 // returns a fresh store for each sub-benchmark and closes it at cleanup.
 func Run(b *testing.B, open func(b *testing.B) store.Store) {
+	gin.SetMode(gin.ReleaseMode) // no debug lines between the figures
 	b.Run("bare-gin", func(b *testing.B) {
 		r := gin.New()
 		r.GET("/me", func(c *gin.Context) { c.String(http.StatusOK, "hello") })
