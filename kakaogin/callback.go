@@ -121,7 +121,7 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 	case purposeReauth:
 		// The fresh login must be the same user, still logged in: a
 		// re-authentication flow cannot log anyone else in.
-		cur, ok := k.sessions.Login(c)
+		cur, ok := k.current(c)
 		if !ok || kakaoBinding(cur.KakaoID) != flow.UserID || id.KakaoID != cur.KakaoID {
 			k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("re-authentication by a different user")))
 			return
@@ -144,14 +144,6 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 		k.endRefusedLogin(c, err)
 		k.fail(c, asError(err))
 		return
-	}
-	if k.isPending(c) {
-		// A pending signup or proof left behind by an earlier attempt must
-		// not shadow this completed login.
-		if err := k.sessions.SetExtra(c, pendingKey, nil); err != nil {
-			k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
-			return
-		}
 	}
 	if err := k.sessions.LogIn(c, id, tokenSet(tok)); err != nil {
 		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))

@@ -43,7 +43,7 @@ func (k *Kakao) finishLink(ctx context.Context, c *gin.Context, l *session.Login
 	// A session that is logged in as someone else must not finish it:
 	// otherwise an attacker's Kakao login fed into a victim's browser
 	// would link the attacker's Kakao account to the victim.
-	if cur, ok := k.sessions.Login(c); ok && cur.UserID != "" && cur.UserID != userID {
+	if cur, ok := k.current(c); ok && cur.UserID != "" && cur.UserID != userID {
 		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("link finished in another user's session")))
 		return
 	}

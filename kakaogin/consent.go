@@ -64,7 +64,7 @@ func kakaoBinding(kakaoID int64) string { return "kakao:" + strconv.FormatInt(ka
 // faithfully) and the session is renewed with them, as on every privilege
 // change, so that a token known before cannot carry the new rights.
 func (k *Kakao) finishConsent(ctx context.Context, c *gin.Context, tok *kakaoapi.Token, flow session.Flow, got *session.Login) {
-	cur, ok := k.sessions.Login(c)
+	cur, ok := k.current(c)
 	if !ok || kakaoBinding(cur.KakaoID) != flow.UserID || got.KakaoID != cur.KakaoID {
 		k.event(ctx, "consent rejected", "reason", "different or no logged-in user")
 		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("consent completed by a different user")))

@@ -48,7 +48,7 @@ func (k *Kakao) RevokeConsent(c *gin.Context, ids ...string) error {
 	if err != nil {
 		return fmt.Errorf("kakaogin: revoke consent: %w", err)
 	}
-	l, ok := k.sessions.Login(c)
+	l, ok := k.current(c)
 	if !ok {
 		return fmt.Errorf("kakaogin: revoke consent: %w", ErrNoKakaoTokens)
 	}
@@ -109,7 +109,7 @@ func (k *Kakao) dropScopes(c *gin.Context, kakaoID int64, ids []string) error {
 	case err != nil:
 		return fmt.Errorf("%w: %w", errSessionUpdate, err)
 	}
-	l, ok := k.sessions.Login(c)
+	l, ok := k.current(c)
 	if !ok || l.KakaoID != kakaoID {
 		return ErrSessionEnded
 	}

@@ -17,8 +17,8 @@ import (
 // Kakao session of the user ends: the next login is through the host's
 // own.
 func (k *Kakao) handleDisconnect(c *gin.Context) {
-	l, ok := k.sessions.Login(c)
-	if !ok || l.UserID == "" || k.isPending(c) {
+	l, ok := k.current(c)
+	if !ok || l.UserID == "" {
 		k.loginRequired(c)
 		return
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/kakaologin/kakaologin/session"
 )
 
 // Identity is the logged-in user of a request.
@@ -48,12 +50,18 @@ func CurrentUser(c *gin.Context) (Identity, bool) {
 	if !ok {
 		return Identity{}, false
 	}
-	k := v.(*Kakao)
-	l, ok := k.sessions.Login(c)
-	if !ok || k.isPending(c) { // a pending signup or proof is not a login
+	l, ok := v.(*Kakao).current(c)
+	if !ok {
 		return Identity{}, false
 	}
 	return identityOf(l), true
+}
+
+// current is the one answer, for every route and helper, to whether the
+// request is logged in, and as whom. A pending signup or proof is not a
+// login (session.Manager.Current says so).
+func (k *Kakao) current(c *gin.Context) (*session.Login, bool) {
+	return k.sessions.Current(c)
 }
 
 // RequireLogin lets only logged-in requests through. Others get a 303 to

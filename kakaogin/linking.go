@@ -2,7 +2,6 @@ package kakaogin
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -80,16 +79,16 @@ type Candidate struct {
 // completes a signup or the user proves an existing account. It is not a
 // logged-in user: CurrentUser and RequireLogin do not accept it.
 type PendingIdentity struct {
-	Kind      string    `json:"k"` // "signup" or "proof"
-	Candidate string    `json:"c,omitempty"`
-	Created   time.Time `json:"t"`
-	NewUser   NewUser   `json:"-"`
+	Kind      string // "signup" or "proof"
+	Candidate string
+	Created   time.Time
+	NewUser   NewUser
 	// Stored copy of the fields of NewUser that pages need.
-	Nickname       string   `json:"n,omitempty"`
-	Email          string   `json:"e,omitempty"`
-	EmailVerified  bool     `json:"ev,omitempty"`
-	NeedsAgreement []string `json:"na,omitempty"`
-	KakaoID        int64    `json:"id"`
+	Nickname       string
+	Email          string
+	EmailVerified  bool
+	NeedsAgreement []string
+	KakaoID        int64
 }
 
 // Pending kinds.
@@ -97,9 +96,6 @@ const (
 	PendingSignup = "signup"
 	PendingProof  = "proof"
 )
-
-// pendingKey is the session extra holding a PendingIdentity.
-const pendingKey = "kakaologin.pending"
 
 // pendingLife is how long a pending identity lasts: as long as a flow.
 const pendingLife = 10 * time.Minute
@@ -243,47 +239,31 @@ func (k *Kakao) link(ctx context.Context, kakaoID int64, userID string) (store.L
 	return link, nil
 }
 
-// holdPending stores p in the session (before the login, so that a failure
-// between the two saves never leaves an unmarked login) and logs the Kakao
-// identity in as pending.
+// holdPending puts the session in the pending state p for the Kakao
+// identity l: a state of the session record, never a login.
 func (k *Kakao) holdPending(c *gin.Context, p *PendingIdentity, l *session.Login, nu NewUser, ts *session.TokenSet) error {
-	p.Created = k.cfg.Now().UTC()
-	p.KakaoID, p.Nickname, p.Email, p.EmailVerified, p.NeedsAgreement = nu.KakaoID, nu.Nickname, nu.Email, nu.EmailVerified, nu.NeedsAgreement
-	b, err := json.Marshal(p)
-	if err != nil {
-		return err
-	}
-	if err := k.sessions.SetExtra(c, pendingKey, b); err != nil {
-		return err
-	}
-	l.UserID = ""
-	return k.sessions.LogIn(c, l, ts)
+	id := *l
+	id.UserID = ""
+	return k.sessions.HoldPending(c, &session.Pending{
+		Kind: p.Kind, Candidate: p.Candidate, Login: id,
+		Email: nu.Email, EmailVerified: nu.EmailVerified, NeedsAgreement: nu.NeedsAgreement,
+		CreatedAt: k.cfg.Now(), ExpiresAt: k.cfg.Now().Add(pendingLife),
+	}, ts)
 }
 
 // Pending returns the pending Kakao identity of the request's session: a
 // login held for a signup or for proof of an existing account. Expired
 // pending identities are not returned.
 func (k *Kakao) Pending(c *gin.Context) (*PendingIdentity, bool) {
-	b, ok := k.sessions.Extra(c, pendingKey)
-	if !ok {
+	sp, ok := k.sessions.Pending(c)
+	if !ok || !k.cfg.Now().Before(sp.ExpiresAt) {
 		return nil, false
 	}
-	var p PendingIdentity
-	if json.Unmarshal(b, &p) != nil || k.cfg.Now().Sub(p.Created) > pendingLife || p.KakaoID <= 0 {
-		return nil, false
-	}
-	l, ok := k.sessions.Login(c)
-	if !ok || l.KakaoID != p.KakaoID {
-		return nil, false
-	}
-	return &p, true
-}
-
-// isPending reports whether the session holds a pending identity (expired
-// or not): such a session is never a logged-in user.
-func (k *Kakao) isPending(c *gin.Context) bool {
-	_, ok := k.sessions.Extra(c, pendingKey)
-	return ok
+	return &PendingIdentity{
+		Kind: sp.Kind, Candidate: sp.Candidate, Created: sp.CreatedAt,
+		Nickname: sp.Login.Nickname, Email: sp.Email, EmailVerified: sp.EmailVerified,
+		NeedsAgreement: sp.NeedsAgreement, KakaoID: sp.Login.KakaoID,
+	}, true
 }
 
 // CompletePending finishes the request's pending login as host user
@@ -307,8 +287,8 @@ func (k *Kakao) CompletePending(c *gin.Context, userID string) error {
 	if _, err := k.link(ctx, p.KakaoID, userID); err != nil {
 		return err
 	}
-	l, _ := k.sessions.Login(c)
-	nl := *l
+	sp, _ := k.sessions.Pending(c)
+	nl := sp.Login
 	nl.UserID = userID
 	if err := k.callOnLogin(ctx, identityOf(&nl)); err != nil {
 		k.endRefusedLogin(c, err)
@@ -318,10 +298,7 @@ func (k *Kakao) CompletePending(c *gin.Context, userID string) error {
 	if err != nil {
 		ts = nil // a session without tokens still logs in; Client will say so
 	}
-	if err := k.sessions.SetExtra(c, pendingKey, nil); err != nil {
-		return err
-	}
-	return k.sessions.LogIn(c, &nl, ts)
+	return k.sessions.LogIn(c, &nl, ts) // clears the pending state
 }
 
 // AbandonPending drops the request's pending login (a signup or proof the
@@ -330,10 +307,10 @@ func (k *Kakao) CompletePending(c *gin.Context, userID string) error {
 // (so that Kakao does not keep a link to an app the user never joined).
 func (k *Kakao) AbandonPending(c *gin.Context) error {
 	p, ok := k.Pending(c)
-	if !ok && !k.isPending(c) {
+	if !ok {
 		return ErrNotPending
 	}
-	if ok && k.cfg.Linking.AbandonUnlinksKakao {
+	if k.cfg.Linking.AbandonUnlinksKakao {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), unlinkTimeout)
 		defer cancel()
 		if err := k.UnlinkAtKakao(ctx, c, p.KakaoID); err != nil {

@@ -46,7 +46,7 @@ func (k *Kakao) handleLogout(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	l, loggedIn := k.sessions.Login(c)
+	l, loggedIn := k.current(c)
 	var tokens *session.TokenSet
 	if loggedIn && mode == LogoutKakao {
 		tokens, _ = k.sessions.Tokens(c) // read before the session is gone
@@ -82,7 +82,7 @@ func (k *Kakao) handleLogout(c *gin.Context) {
 // session; without one there is nothing to protect, so only the
 // cross-origin check applies and the logout stays idempotent.
 func (k *Kakao) checkLogoutRequest(c *gin.Context) bool {
-	if _, ok := k.sessions.Login(c); ok {
+	if _, ok := k.current(c); ok {
 		return k.checkCSRF(c)
 	}
 	if err := k.crossOrigin.Check(c.Request); err != nil {
@@ -129,7 +129,7 @@ func (k *Kakao) handleLogoutCallback(c *gin.Context) {
 // current user (Kakao user and linked host user), on every instance
 // sharing the store, ends.
 func (k *Kakao) handleLogoutEverywhere(c *gin.Context) {
-	l, ok := k.sessions.Login(c)
+	l, ok := k.current(c)
 	if !ok {
 		k.loginRequired(c)
 		return

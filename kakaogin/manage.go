@@ -69,7 +69,7 @@ var errOtherUser = errors.New("kakao answered for another user than the session'
 
 // sameUser checks that Kakao answered for the session's user.
 func (k *Kakao) sameUser(c *gin.Context, kakaoID int64) error {
-	l, ok := k.sessions.Login(c)
+	l, ok := k.current(c)
 	if !ok {
 		return ErrSessionEnded
 	}

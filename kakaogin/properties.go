@@ -28,7 +28,7 @@ func (k *Kakao) SetProperties(c *gin.Context, props map[string]string) error {
 			return fmt.Errorf("kakaogin: set properties: %w: malformed key or value", ErrInvalidItem)
 		}
 	}
-	l, ok := k.sessions.Login(c)
+	l, ok := k.current(c)
 	if !ok {
 		return fmt.Errorf("kakaogin: set properties: %w", ErrNoKakaoTokens)
 	}

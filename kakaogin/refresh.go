@@ -166,7 +166,7 @@ func (k *Kakao) refresh(ctx context.Context, c *gin.Context, key string) (*sessi
 		k.endSession(ctx, c, err)
 		return nil, fmt.Errorf("%w: %w", ErrSessionEnded, err)
 	}
-	l, ok := k.sessions.Login(c)
+	l, ok := k.current(c)
 	if !ok {
 		return nil, ErrNoKakaoTokens
 	}

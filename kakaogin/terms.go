@@ -43,7 +43,7 @@ func (k *Kakao) RevokeServiceTerms(c *gin.Context, tags ...string) error {
 	if err != nil {
 		return fmt.Errorf("kakaogin: revoke service terms: %w", err)
 	}
-	l, ok := k.sessions.Login(c)
+	l, ok := k.current(c)
 	if !ok {
 		return fmt.Errorf("kakaogin: revoke service terms: %w", ErrNoKakaoTokens)
 	}

@@ -11,13 +11,18 @@ import (
 //	byte    version (recordVersion)
 //	int64   absolute deadline, Unix seconds, big endian
 //	int64   last seen (idle clock), Unix seconds, big endian
+//	[16]    session ID: random, kept for the session's whole life (it
+//	        names the side records, see sideKey)
 //	then optional sections, each a tag byte followed by its content, tags
 //	strictly increasing, nothing after the last one:
-//	  tagLogin   login record (see appendLogin)
-//	  tagSealed  bytes: sealed TokenSet
-//	  tagCSRF    bytes: per-session CSRF secret (csrfSize bytes)
-//	  tagFlows   uvarint count, then flows
-//	  tagExtras  uvarint count, then (string key, bytes value) pairs
+//	  tagLogin    login record (see appendLogin)
+//	  tagPending  pending record (see appendPending)
+//	  tagCSRF     bytes: per-session CSRF secret (csrfSize bytes)
+//	  tagHost     bytes: the host's own values, encoding/gob
+//
+// The Kakao tokens and the unfinished flows are not in the record but in
+// side records of their own (see the package doc for why); their formats
+// are the sealed TokenSet and a flow list (uvarint count, then flows).
 //
 // Strings and byte strings are a uvarint length and the bytes. Times are
 // Unix seconds as uvarints, 0 meaning the zero time. Decoding checks every
@@ -26,24 +31,23 @@ import (
 // The two int64 header fields have a fixed position so that touching a
 // session (moving "last seen") is a copy and an 8-byte patch.
 const (
-	recordVersion = 1
-	headerSize    = 1 + 8 + 8
+	recordVersion = 2
+	sidSize       = 16
+	headerSize    = 1 + 8 + 8 + sidSize
 	seenOffset    = 1 + 8
+	sidOffset     = 1 + 8 + 8
 
-	tagLogin  = 1
-	tagSealed = 2
-	tagCSRF   = 3
-	tagFlows  = 4
-	tagExtras = 5
+	tagLogin   = 1
+	tagPending = 2
+	tagCSRF    = 3
+	tagHost    = 4
 
-	maxString    = 8 << 10  // any one string or byte string in a record
-	maxSealed    = 16 << 10 // the sealed token set (an ID token can be large)
-	maxScopes    = 64
-	maxExtras    = 16
-	maxExtraKey  = 64
-	maxExtraSize = 4 << 10
-	csrfSize     = 32
-	maxRecord    = 64 << 10
+	maxString = 8 << 10  // any one string or byte string in a record
+	maxSealed = 16 << 10 // the sealed token set (an ID token can be large)
+	maxScopes = 64
+	maxHost   = 32 << 10 // the host's own values, gob-encoded
+	csrfSize  = 32
+	maxRecord = 64 << 10
 )
 
 var (

@@ -9,7 +9,7 @@ import (
 	"github.com/kakaologin/kakaologin/store/storetest"
 )
 
-func typicalDraft(t testing.TB, m *Manager) *draft {
+func typicalDraft(t testing.TB, m *Manager) (*draft, []byte) {
 	l := typicalLogin()
 	sealed, err := m.seal(typicalTokens(), l.KakaoID, l.Scopes)
 	if err != nil {
@@ -19,47 +19,52 @@ func typicalDraft(t testing.TB, m *Manager) *draft {
 	return &draft{
 		deadline: now.Add(12 * time.Hour).Unix(),
 		seen:     now.Unix(),
+		sid:      bytes.Repeat([]byte{3}, sidSize),
 		login:    l,
-		sealed:   sealed,
 		csrf:     bytes.Repeat([]byte{7}, csrfSize),
-	}
+	}, sealed
 }
 
-// The typical logged-in record (nickname, image URL, five scopes, sealed
-// access and refresh tokens, CSRF secret) fits in 512 bytes.
+// The typical logged-in session (nickname, image URL, five scopes, sealed
+// access and refresh tokens, CSRF secret) fits in 512 bytes: the record
+// and its tokens side record together.
 func TestTypicalRecordSize(t *testing.T) {
 	m := newTestManager(t, testKey)
-	b, err := typicalDraft(t, m).encode()
+	d, sealed := typicalDraft(t, m)
+	b, err := d.encode(nil, d.seen)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("typical record: %d bytes", len(b))
-	if len(b) > 512 {
-		t.Fatalf("typical record is %d bytes, want ≤ 512", len(b))
+	t.Logf("typical record: %d bytes, tokens %d bytes", len(b), len(sealed))
+	if len(b)+len(sealed) > 512 {
+		t.Fatalf("typical record and tokens are %d bytes, want ≤ 512", len(b)+len(sealed))
 	}
 }
 
 func TestRecordRoundTrip(t *testing.T) {
 	m := newTestManager(t, testKey)
+	typical, _ := typicalDraft(t, m)
+	sid := bytes.Repeat([]byte{1}, sidSize)
 	cases := map[string]*draft{
-		"empty":   {deadline: 2000000000, seen: 1999990000},
-		"typical": typicalDraft(t, m),
-		"flows and extras": {
-			deadline: 2000000000, seen: 1999990000,
-			flows: []Flow{
-				{StateHash: "h1", Purpose: "login", ReturnTo: "/a?b=c", Verifier: "v", Nonce: "n", CreatedAt: time.Unix(1999990000, 0).UTC()},
-				{StateHash: "h2", Purpose: "link", UserID: "u1", CreatedAt: time.Unix(1999990001, 0).UTC()},
+		"empty":   {deadline: 2000000000, seen: 1999990000, sid: sid},
+		"typical": typical,
+		"pending": {
+			deadline: 2000000000, seen: 1999990000, sid: sid,
+			pending: &Pending{
+				Kind: PendingProof, Candidate: "u7", Email: "a@b.c", EmailVerified: true,
+				Login:          Login{KakaoID: 42, Nickname: "n", Scopes: []string{"openid"}},
+				NeedsAgreement: []string{"account_email"},
+				CreatedAt:      time.Unix(1999990000, 0).UTC(), ExpiresAt: time.Unix(1999990600, 0).UTC(),
 			},
-			extras: []extra{{key: "a", val: []byte{}}, {key: "b", val: []byte("xyz")}},
 		},
 		"unknown scopes and negative ID": {
-			deadline: 2000000000, seen: 1,
+			deadline: 2000000000, seen: 1, sid: sid,
 			login: &Login{KakaoID: -5, Scopes: []string{"made_up", "openid", ""}},
 		},
 	}
 	for name, d := range cases {
 		t.Run(name, func(t *testing.T) {
-			b, err := d.encode()
+			b, err := d.encode(nil, d.seen)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,7 +72,7 @@ func TestRecordRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := m.materialize(rec, time.Now())
+			got := rec.decode()
 			if !reflect.DeepEqual(got, d) {
 				t.Fatalf("round trip:\n got %+v\nwant %+v", got, d)
 			}
@@ -77,16 +82,17 @@ func TestRecordRoundTrip(t *testing.T) {
 
 func TestRecordRejects(t *testing.T) {
 	m := newTestManager(t, testKey)
-	good, _ := typicalDraft(t, m).encode()
+	d, _ := typicalDraft(t, m)
+	good, _ := d.encode(nil, d.seen)
 	cases := map[string][]byte{
 		"empty":             nil,
-		"unknown version":   append([]byte{2}, good[1:]...),
+		"unknown version":   append([]byte{1}, good[1:]...),
 		"truncated":         good[:len(good)-1],
 		"trailing byte":     append(bytes.Clone(good), 0),
 		"repeated section":  append(bytes.Clone(good[:headerSize]), tagCSRF, 0, tagCSRF, 0),
 		"unknown tag":       append(bytes.Clone(good[:headerSize]), 9, 0),
-		"huge length":       append(bytes.Clone(good[:headerSize]), tagSealed, 0xff, 0xff, 0xff, 0xff, 0x0f),
-		"varint overflow":   append(bytes.Clone(good[:headerSize]), tagSealed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f),
+		"huge length":       append(bytes.Clone(good[:headerSize]), tagHost, 0xff, 0xff, 0xff, 0xff, 0x0f),
+		"varint overflow":   append(bytes.Clone(good[:headerSize]), tagHost, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f),
 		"short CSRF secret": append(bytes.Clone(good[:headerSize]), tagCSRF, 1, 0),
 		"bad scope code":    append(bytes.Clone(good[:headerSize]), tagLogin, 0, 0, 0, 0, 1, 200, 0, 0),
 	}
@@ -109,21 +115,25 @@ func FuzzScanRecord(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	good, _ := typicalDraft(f, m).encode()
+	d, _ := typicalDraft(f, m)
+	good, _ := d.encode(nil, d.seen)
 	f.Add(good)
 	f.Add(good[:headerSize])
-	flows, _ := (&draft{flows: []Flow{{StateHash: "s", Purpose: "p"}}, extras: []extra{{key: "k", val: []byte("v")}}}).encode()
-	f.Add(flows)
+	pending, _ := (&draft{sid: d.sid, pending: &Pending{Kind: PendingSignup, Login: Login{KakaoID: 1}}}).encode([]byte("host"), 1)
+	f.Add(pending)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		rec, err := scanRecord(b)
 		if err != nil {
 			return
 		}
-		d := m.materialize(rec, time.Now())
+		d := rec.decode()
 		if rec.login != nil && d.login == nil {
 			t.Fatal("scanned login does not decode")
 		}
-		b2, err := d.encode()
+		if rec.pending != nil && d.pending == nil {
+			t.Fatal("scanned pending state does not decode")
+		}
+		b2, err := d.encode(rec.host, rec.seen)
 		if err != nil {
 			t.Fatalf("decoded record does not encode: %v", err)
 		}
@@ -131,7 +141,10 @@ func FuzzScanRecord(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d2 := m.materialize(rec2, time.Now()); !reflect.DeepEqual(d, d2) {
+		if b3, err := rec2.reencode(rec2.host, rec2.seen); err != nil || !bytes.Equal(b2, b3) {
+			t.Fatalf("re-encoding a scanned record changed it: %v", err)
+		}
+		if d2 := rec2.decode(); !reflect.DeepEqual(d, d2) {
 			t.Fatalf("unstable round trip:\n%+v\n%+v", d, d2)
 		}
 	})

@@ -3,39 +3,40 @@ package session
 import (
 	"bytes"
 	"crypto/rand"
+	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/kakaologin/kakaologin/store"
 )
 
-// Tokens opens the Kakao tokens of the request's logged-in session. It
-// returns ErrNotLoggedIn, ErrNoTokens, or ErrTokensUnreadable when the
-// sealed tokens do not open under any configured key for this Kakao user.
-// The result is cached for the request; the caller must not modify it.
+// Tokens opens the Kakao tokens of the request's session: of its login,
+// or of its pending identity (see HoldPending). It returns ErrNotLoggedIn,
+// ErrNoTokens, or ErrTokensUnreadable when the sealed tokens do not open
+// under any configured key for this Kakao user. The result is cached for
+// the request; the caller must not modify it.
 func (m *Manager) Tokens(c *gin.Context) (*TokenSet, error) {
-	st := m.state(c)
+	st := m.req(c)
 	if st == nil {
 		return nil, ErrNoMiddleware
 	}
 	if st.tokens != nil {
 		return st.tokens, nil
 	}
-	l, ok := m.Login(c)
-	if !ok {
+	id, key := st.identity()
+	if id == nil {
 		return nil, ErrNotLoggedIn
 	}
-	var sealed []byte
-	if st.d != nil {
-		sealed = st.d.sealed
-	} else {
-		sealed = st.rec.sealed
+	if st.tokKey != key || st.tokRaw == nil {
+		if err := st.readTokens(c, key); err != nil {
+			return nil, err
+		}
 	}
-	if len(sealed) == 0 {
+	if len(st.tokRaw) == 0 {
 		return nil, ErrNoTokens
 	}
-	ts, err := m.open(sealed, l.KakaoID, l.Scopes)
+	ts, err := m.open(st.tokRaw, id.KakaoID, id.Scopes)
 	if err != nil {
 		return nil, err
 	}
@@ -43,125 +44,115 @@ func (m *Manager) Tokens(c *gin.Context) (*TokenSet, error) {
 	return ts, nil
 }
 
-// ReloadTokens reads the request's session again from the store and
-// returns its Kakao tokens, for a caller that waited while another request
-// or app instance may have refreshed them: Kakao may rotate the refresh
-// token on a refresh and then rejects the old one. A session ended
-// meanwhile gives ErrNotLoggedIn.
+// identity returns the session's Kakao identity (login or pending) and the
+// key of its tokens side record.
+func (st *reqState) identity() (*Login, string) {
+	var id *Login
+	if l, ok := st.m.Current(st.c); ok {
+		id = l
+	} else if p, ok := st.m.Pending(st.c); ok {
+		id = &p.Login
+	}
+	if id == nil {
+		return nil, ""
+	}
+	return id, sideKey("tokens", st.sid(), id.KakaoID)
+}
+
+// readTokens reads the tokens side record. A missing one means the session
+// was revoked or has expired: it is ended.
+func (st *reqState) readTokens(c *gin.Context, key string) error {
+	b, found, err := st.m.st.Find(c.Request.Context(), key)
+	if err != nil {
+		return fmt.Errorf("session: read tokens: %w", err)
+	}
+	if !found {
+		st.ended()
+		return ErrNotLoggedIn
+	}
+	st.tokRaw, st.tokKey, st.tokens = b, key, nil
+	return nil
+}
+
+// ReloadTokens reads the request's Kakao tokens again from the store, for
+// a caller that waited while another request or app instance may have
+// refreshed them: Kakao may rotate the refresh token on a refresh and then
+// rejects the old one. A session ended meanwhile gives ErrNotLoggedIn.
 func (m *Manager) ReloadTokens(c *gin.Context) (*TokenSet, error) {
-	st := m.state(c)
+	st := m.req(c)
 	if st == nil {
 		return nil, ErrNoMiddleware
 	}
-	if st.token == "" {
+	_, key := st.identity()
+	if st.token == "" || key == "" {
 		return nil, ErrNotLoggedIn
 	}
-	if err := st.reload(c.Request.Context()); err != nil {
+	if err := st.readTokens(c, key); err != nil {
 		return nil, err
-	}
-	if st.token == "" {
-		return nil, ErrNotLoggedIn
 	}
 	return m.Tokens(c)
 }
 
 // SetTokens replaces the Kakao tokens of the request's logged-in session
-// (after a refresh) and saves the session before returning, in one
-// compare-and-swap, so a concurrent change to the session is never
-// overwritten. ts nil removes the tokens.
+// (after a refresh) and saves them before returning, with one
+// compare-and-swap of the tokens' own side record; nothing else in the
+// session is written, so no concurrent change to it is overwritten. ts nil
+// removes the tokens.
 func (m *Manager) SetTokens(c *gin.Context, ts *TokenSet) error {
-	st := m.state(c)
+	st := m.req(c)
 	if st == nil {
 		return ErrNoMiddleware
 	}
-	l, ok := m.Login(c)
-	if !ok {
+	l, ok := m.Current(c)
+	if !ok || st.token == "" {
 		return ErrNotLoggedIn
 	}
-	var sealed []byte
-	if ts != nil {
-		var err error
-		if sealed, err = m.seal(ts, l.KakaoID, l.Scopes); err != nil {
-			return err
-		}
+	sealed, err := m.sealOrEmpty(ts, l)
+	if err != nil {
+		return err
 	}
-	kakaoID := l.KakaoID
-	return st.commit(c.Request.Context(), func(d *draft, _ time.Time) error {
-		if d.login == nil || d.login.KakaoID != kakaoID {
-			return ErrNotLoggedIn
+	_, key := st.identity()
+	cur, read := st.tokRaw, st.tokKey != key || st.tokRaw == nil
+	b, err := m.updateSide(c.Request.Context(), key, cur, read, time.Unix(st.deadline(), 0), func(cur []byte) ([]byte, error) {
+		if cur == nil { // revoked, logged out or expired meanwhile
+			return nil, ErrNotLoggedIn
 		}
-		d.sealed = sealed
-		return nil
+		return sealed, nil
 	})
+	switch {
+	case errors.Is(err, store.ErrRevoked), errors.Is(err, ErrNotLoggedIn):
+		st.ended()
+		return ErrNotLoggedIn
+	case err != nil:
+		return fmt.Errorf("session: save tokens: %w", err)
+	}
+	st.tokRaw, st.tokKey, st.tokens = b, key, nil
+	return nil
 }
 
 // CSRFSecret returns the session's random 32-byte CSRF secret, creating it
 // on first use; a new one is saved with the session before the response's
 // first byte. LogIn replaces it. It returns nil without the Middleware. If
-// two first requests of one session race, the secret saved first wins and
+// two first requests of one session race, the secret saved last wins and
 // the other request's copy does not verify.
 func (m *Manager) CSRFSecret(c *gin.Context) []byte {
-	st := m.state(c)
+	st := m.req(c)
 	if st == nil {
 		return nil
 	}
-	if st.d != nil && len(st.d.csrf) == csrfSize {
-		return bytes.Clone(st.d.csrf)
-	}
-	if st.d == nil && st.rec != nil && len(st.rec.csrf) == csrfSize {
-		return bytes.Clone(st.rec.csrf)
+	rec, d := st.state()
+	switch {
+	case d != nil && len(d.csrf) == csrfSize:
+		return bytes.Clone(d.csrf)
+	case d == nil && rec != nil && len(rec.csrf) == csrfSize:
+		return bytes.Clone(rec.csrf)
 	}
 	secret := make([]byte, csrfSize)
 	if _, err := rand.Read(secret); err != nil {
 		return nil
 	}
-	st.ops = append(st.ops, func(d *draft, _ time.Time) error {
-		if len(d.csrf) != csrfSize {
-			d.csrf = secret
-		}
-		return nil
-	})
-	d := *st.current()
-	d.csrf = secret
-	st.d = &d
+	nd := st.draft()
+	nd.csrf = secret
+	st.change(nd)
 	return bytes.Clone(secret)
-}
-
-// Extra returns the host data stored under key in the request's session.
-func (m *Manager) Extra(c *gin.Context, key string) ([]byte, bool) {
-	st := m.state(c)
-	if st == nil || (st.d == nil && (st.rec == nil || st.rec.extras == nil)) {
-		return nil, false
-	}
-	for _, e := range st.current().extras {
-		if e.key == key {
-			return bytes.Clone(e.val), true
-		}
-	}
-	return nil, false
-}
-
-// SetExtra stores a small piece of host data (at most 4 KiB, keys at most
-// 64 bytes, 16 keys) in the request's session, creating the session if
-// needed, and saves it before returning. val nil removes key.
-func (m *Manager) SetExtra(c *gin.Context, key string, val []byte) error {
-	st := m.state(c)
-	if st == nil {
-		return ErrNoMiddleware
-	}
-	if key == "" || len(key) > maxExtraKey || len(val) > maxExtraSize {
-		return fmt.Errorf("%w: extra %q: key 1–%d bytes, value at most %d bytes", ErrInvalid, key, maxExtraKey, maxExtraSize)
-	}
-	val = bytes.Clone(val)
-	return st.commit(c.Request.Context(), func(d *draft, _ time.Time) error {
-		d.extras = slices.DeleteFunc(slices.Clone(d.extras), func(e extra) bool { return e.key == key })
-		if val == nil {
-			return nil
-		}
-		if len(d.extras) >= maxExtras {
-			return fmt.Errorf("%w: more than %d extra keys", ErrInvalid, maxExtras)
-		}
-		d.extras = append(d.extras, extra{key: key, val: val})
-		return nil
-	})
 }

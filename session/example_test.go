@@ -38,7 +38,7 @@ func Example() {
 		c.Redirect(http.StatusSeeOther, "/me")
 	})
 	r.GET("/me", func(c *gin.Context) {
-		l, ok := sm.Login(c)
+		l, ok := sm.Current(c)
 		if !ok {
 			c.String(http.StatusUnauthorized, "anonymous")
 			return

@@ -1,7 +1,9 @@
 package session
 
 import (
+	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -47,7 +49,7 @@ type Flow struct {
 // evicted. Concurrent AddFlow calls on one session (parallel tabs) all
 // keep their flow.
 func (m *Manager) AddFlow(c *gin.Context, f Flow) error {
-	st := m.state(c)
+	st := m.req(c)
 	if st == nil {
 		return ErrNoMiddleware
 	}
@@ -58,22 +60,59 @@ func (m *Manager) AddFlow(c *gin.Context, f Flow) error {
 		f.CreatedAt = m.now()
 	}
 	f.CreatedAt = f.CreatedAt.Truncate(time.Second).UTC()
-	return st.commit(c.Request.Context(), func(d *draft, now time.Time) error {
-		d.flows = slices.DeleteFunc(slices.Clone(d.flows), func(g Flow) bool {
+	ctx := c.Request.Context()
+	fresh := st.token == ""
+	if fresh {
+		// A new session: saved first, so that the flows are never
+		// reachable from a session ID no stored session has.
+		if rec, d := st.state(); rec == nil && d == nil {
+			st.change(m.newDraft(m.now()))
+		}
+		if err := st.commitNow(); err != nil {
+			return err
+		}
+	}
+	if err := st.addFlow(ctx, f); err != nil {
+		if fresh { // no cookie for a session that holds nothing
+			if derr := m.st.Delete(ctx, hashToken(st.token)); derr != nil {
+				m.log.Warn("session: could not delete a new session after a failed flow", "err", derr)
+			}
+			st.ended()
+		}
+		return err
+	}
+	return nil
+}
+
+func (st *reqState) addFlow(ctx context.Context, f Flow) error {
+	m := st.m
+	key := sideKey("flows", st.sid(), 0)
+	if id, _ := st.identity(); id != nil {
+		if err := m.index(ctx, id, key, true, st.deadline()); err != nil {
+			return err
+		}
+	}
+	_, err := m.updateSide(ctx, key, nil, true, m.now().Add(FlowLifetime), func(cur []byte) ([]byte, error) {
+		now := m.now()
+		flows := slices.DeleteFunc(decodeFlows(cur), func(g Flow) bool {
 			return g.StateHash == f.StateHash || flowExpired(&g, now)
 		})
-		d.flows = append(d.flows, f)
-		for len(d.flows) > MaxFlows {
+		flows = append(flows, f)
+		for len(flows) > MaxFlows {
 			oldest := 0
-			for i := range d.flows {
-				if d.flows[i].CreatedAt.Before(d.flows[oldest].CreatedAt) {
+			for i := range flows {
+				if flows[i].CreatedAt.Before(flows[oldest].CreatedAt) {
 					oldest = i
 				}
 			}
-			d.flows = slices.Delete(d.flows, oldest, oldest+1)
+			flows = slices.Delete(flows, oldest, oldest+1)
 		}
-		return nil
+		return encodeFlows(flows)
 	})
+	if err != nil {
+		return fmt.Errorf("session: save flow: %w", err)
+	}
+	return nil
 }
 
 // TakeFlow removes the flow with stateHash from the request's session and
@@ -82,7 +121,7 @@ func (m *Manager) AddFlow(c *gin.Context, f Flow) error {
 // a code is never exchanged twice. An expired flow is removed and reported
 // as ErrFlowExpired.
 func (m *Manager) TakeFlow(c *gin.Context, stateHash string) (Flow, error) {
-	st := m.state(c)
+	st := m.req(c)
 	if st == nil {
 		return Flow{}, ErrNoMiddleware
 	}
@@ -90,19 +129,23 @@ func (m *Manager) TakeFlow(c *gin.Context, stateHash string) (Flow, error) {
 		return Flow{}, ErrFlowNotFound
 	}
 	var got Flow
-	err := st.commit(c.Request.Context(), func(d *draft, now time.Time) error {
-		i := slices.IndexFunc(d.flows, func(g Flow) bool {
+	key := sideKey("flows", st.sid(), 0)
+	_, err := m.updateSide(c.Request.Context(), key, nil, true, m.now().Add(FlowLifetime), func(cur []byte) ([]byte, error) {
+		flows := decodeFlows(cur)
+		i := slices.IndexFunc(flows, func(g Flow) bool {
 			return subtle.ConstantTimeCompare([]byte(g.StateHash), []byte(stateHash)) == 1
 		})
 		if i < 0 {
-			return ErrFlowNotFound
+			return nil, ErrFlowNotFound
 		}
-		got = d.flows[i]
-		d.flows = slices.Delete(slices.Clone(d.flows), i, i+1)
-		return nil
+		got = flows[i]
+		return encodeFlows(slices.Delete(flows, i, i+1))
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrFlowNotFound):
 		return Flow{}, err
+	case err != nil:
+		return Flow{}, fmt.Errorf("session: take flow: %w", err)
 	}
 	if flowExpired(&got, m.now()) {
 		return Flow{}, ErrFlowExpired

@@ -119,15 +119,15 @@ func TestFlowConcurrency(t *testing.T) {
 	}
 }
 
-func TestFlowValidationAndExtras(t *testing.T) {
+func TestFlowValidationAndHostValues(t *testing.T) {
 	e := newEnv(t)
 	var errs []error
 	e.r.GET("/bad", func(c *gin.Context) {
 		errs = append(errs,
 			e.m.AddFlow(c, Flow{Purpose: "login"}),
 			e.m.AddFlow(c, Flow{StateHash: "s"}),
-			e.m.SetExtra(c, "", []byte("v")),
-			e.m.SetExtra(c, "k", make([]byte, maxExtraSize+1)),
+			e.m.HoldPending(c, &Pending{Kind: "other", Login: Login{KakaoID: 1}}, nil),
+			e.m.HoldPending(c, &Pending{Kind: PendingSignup}, nil),
 			e.m.LogIn(c, &Login{KakaoID: -1}, nil),
 			e.m.SetTokens(c, typicalTokens()),
 		)
@@ -142,23 +142,21 @@ func TestFlowValidationAndExtras(t *testing.T) {
 		t.Errorf("SetTokens while anonymous: %v", errs[5])
 	}
 	e.r.GET("/extra", func(c *gin.Context) {
-		if err := e.m.SetExtra(c, c.Query("k"), []byte(c.Query("v"))); err != nil {
-			t.Error(err)
-		}
+		e.m.Put(c.Request.Context(), c.Query("k"), c.Query("v"))
 	})
-	e.r.GET("/del", func(c *gin.Context) { _ = e.m.SetExtra(c, c.Query("k"), nil) })
+	e.r.GET("/del", func(c *gin.Context) { e.m.Remove(c.Request.Context(), c.Query("k")) })
 	e.r.GET("/get", func(c *gin.Context) {
-		v, ok := e.m.Extra(c, c.Query("k"))
-		c.String(http.StatusOK, "%v:%s", ok, v)
+		ctx := c.Request.Context()
+		c.String(http.StatusOK, "%v:%s", e.m.Exists(ctx, c.Query("k")), e.m.GetString(ctx, c.Query("k")))
 	})
 	tok, _ := sessionCookie(e.do(http.MethodGet, "/extra?k=a&v=1", ""), e.m.cfg.CookieName)
 	e.do(http.MethodGet, "/extra?k=b&v=2", tok)
 	e.do(http.MethodGet, "/extra?k=a&v=3", tok)
 	e.do(http.MethodGet, "/del?k=b", tok)
 	if got := body(e.do(http.MethodGet, "/get?k=a", tok)); got != "true:3" {
-		t.Errorf("extra a = %q", got)
+		t.Errorf("host value a = %q", got)
 	}
 	if got := body(e.do(http.MethodGet, "/get?k=b", tok)); got != "false:" {
-		t.Errorf("deleted extra b = %q", got)
+		t.Errorf("removed host value b = %q", got)
 	}
 }

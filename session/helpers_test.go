@@ -74,7 +74,7 @@ func newEnv(t *testing.T, mod ...func(*Config)) *env {
 	r.Use(gin.RecoveryWithWriter(io.Discard), m.Middleware())
 	e := &env{t: t, m: m, mem: mem, faulty: f, clock: k, r: r}
 	r.GET("/me", func(c *gin.Context) {
-		l, ok := m.Login(c)
+		l, ok := m.Current(c)
 		if !ok {
 			c.JSON(http.StatusUnauthorized, gin.H{"error": "anonymous"})
 			return

@@ -32,11 +32,12 @@ type Login struct {
 	AuthTime time.Time
 }
 
-// Login returns the login state of the request's session, or false when
-// the session is not logged in. It is decoded on first use and cached for
-// the request; the caller must not modify it.
-func (m *Manager) Login(c *gin.Context) (*Login, bool) {
-	st := m.state(c)
+// Current returns the login state of the request's session, or false when
+// the session is not logged in; a session holding a pending signup or
+// proof (see HoldPending) is not logged in. It is decoded on first use
+// and cached for the request; the caller must not modify it.
+func (m *Manager) Current(c *gin.Context) (*Login, bool) {
+	st := m.req(c)
 	if st == nil {
 		return nil, false
 	}
@@ -47,11 +48,24 @@ func (m *Manager) Login(c *gin.Context) (*Login, bool) {
 }
 
 func (st *reqState) currentLogin() *Login {
+	rec, d := st.state()
 	switch {
-	case st.d != nil:
-		return st.d.login
-	case st.rec != nil && st.rec.login != nil:
-		return decodeLogin(st.rec.login)
+	case d != nil:
+		return d.login
+	case rec != nil && rec.login != nil:
+		return decodeLogin(rec.login)
+	}
+	return nil
+}
+
+// identity is the Kakao user a draft belongs to: its login, or the login
+// its pending state will become; nil for an anonymous session.
+func (d *draft) identity() *Login {
+	switch {
+	case d.login != nil:
+		return d.login
+	case d.pending != nil:
+		return &d.pending.Login
 	}
 	return nil
 }
@@ -60,12 +74,13 @@ func (st *reqState) currentLogin() *Login {
 // ts (nil for none). It renews the session token (the old one is deleted
 // and can never be saved again, so a token planted in the browser before
 // login is worthless), starts a new absolute lifetime, replaces the CSRF
-// secret, keeps pending flows and extra data, indexes the session under
-// the Kakao user and the host user for RevokeKakaoUser/RevokeHostUser, and
-// saves it before returning. On error the session is either unchanged or
-// ended, never half-written. It must be called before the response starts.
+// secret, clears a pending state, keeps unfinished flows and host values,
+// indexes the session under the Kakao user and the host user for
+// RevokeKakaoUser/RevokeHostUser, and saves it before returning. On error
+// the session is either unchanged or ended, never half-written. It must be
+// called before the response starts.
 func (m *Manager) LogIn(c *gin.Context, l *Login, ts *TokenSet) error {
-	st := m.state(c)
+	st := m.req(c)
 	if st == nil {
 		return ErrNoMiddleware
 	}
@@ -78,22 +93,27 @@ func (m *Manager) LogIn(c *gin.Context, l *Login, ts *TokenSet) error {
 	if nl.LoggedInAt.IsZero() {
 		nl.LoggedInAt = now
 	}
-	var sealed []byte
-	if ts != nil {
-		var err error
-		if sealed, err = m.seal(ts, nl.KakaoID, nl.Scopes); err != nil {
-			return err
-		}
+	sealed, err := m.sealOrEmpty(ts, &nl)
+	if err != nil {
+		return err
 	}
 	csrf := make([]byte, csrfSize)
 	if _, err := rand.Read(csrf); err != nil {
 		return fmt.Errorf("session: CSRF secret: %w", err)
 	}
-	return st.renew(c.Request.Context(), func(d *draft, now time.Time) error {
-		d.login, d.sealed, d.csrf = &nl, sealed, csrf
+	return st.renew(c.Request.Context(), sealed, func(d *draft) {
+		d.login, d.pending, d.csrf = &nl, nil, csrf
 		d.deadline = now.Add(m.cfg.Lifetime).Unix()
-		return nil
 	})
+}
+
+// sealOrEmpty seals ts for the identity l; nil ts gives the empty side
+// record of an identity without tokens.
+func (m *Manager) sealOrEmpty(ts *TokenSet, l *Login) ([]byte, error) {
+	if ts == nil {
+		return []byte{}, nil
+	}
+	return m.seal(ts, l.KakaoID, l.Scopes)
 }
 
 // RenewToken gives the request's session a new token, keeping its data.
@@ -102,9 +122,10 @@ func (m *Manager) LogIn(c *gin.Context, l *Login, ts *TokenSet) error {
 // deleted and stays dead. A request without a session is left as is; a
 // session ended meanwhile by another request, including by a RevokeUser
 // running at the same moment, stays ended (ErrNotLoggedIn). It must be
-// called before the response starts.
+// called before the response starts. (It hides scs's RenewToken, which
+// knows nothing of the login's index and side records.)
 func (m *Manager) RenewToken(c *gin.Context) error {
-	st := m.state(c)
+	st := m.req(c)
 	if st == nil {
 		return ErrNoMiddleware
 	}
@@ -114,161 +135,195 @@ func (m *Manager) RenewToken(c *gin.Context) error {
 	ctx := c.Request.Context()
 	// The session must still be live: renewing a session that another
 	// request has just ended would bring it back under a new token.
-	for attempt := 0; ; attempt++ {
-		ok, err := m.st.CompareAndSwap(ctx, st.hashed(), st.rec.raw, st.rec.raw, m.storeExpiry(st.rec.deadline, m.now()))
-		switch {
-		case errors.Is(err, store.ErrRevoked):
-			st.ended()
-			return ErrNotLoggedIn
-		case err != nil:
-			return fmt.Errorf("session: renew token: %w", err)
-		case !ok && attempt+1 >= maxAttempts:
-			return ErrConflict
-		case !ok:
-			if err := st.reload(ctx); err != nil {
-				return err
-			}
-			if st.token == "" {
-				return ErrNotLoggedIn
-			}
-			continue
-		}
-		return st.renew(ctx, nil)
+	if _, found, err := m.st.Find(ctx, hashToken(st.token)); err != nil {
+		return fmt.Errorf("session: renew token: %w", err)
+	} else if !found {
+		st.ended()
+		return ErrNotLoggedIn
 	}
+	return st.renew(ctx, nil, func(*draft) {})
 }
 
-// renew moves the session to a new token, applying o, and saves it.
-func (st *reqState) renew(ctx context.Context, o op) error {
+// renew moves the session to a new token with change applied and saves it
+// before returning; sealed (nil: keep) replaces the identity's tokens.
+//
+// Order matters, because RevokeUser may run at any moment: the identity's
+// tokens side record is indexed and written first; scs then deletes (and
+// so revokes) the old token and makes a new one, which is indexed before
+// scs commits the record under it. Last, the tokens side record must still
+// be live: a RevokeUser that listed the index before the new token was in
+// it has revoked the side record, and the renewal is undone.
+func (st *reqState) renew(ctx context.Context, sealed []byte, change func(d *draft)) error {
 	m := st.m
 	if st.started {
 		return ErrHeadersWritten
 	}
-	now := m.now()
-	d := m.materialize(st.rec, now)
-	for _, f := range st.ops {
-		if err := f(d, now); err != nil {
+	old := st.draft()
+	oldID := old.identity()
+	d := old.clone()
+	change(d)
+	newID := d.identity()
+	var key string
+	if newID != nil {
+		key = sideKey("tokens", d.sid, newID.KakaoID)
+		if err := m.index(ctx, newID, key, true, d.deadline); err != nil {
 			return err
 		}
-	}
-	if o != nil {
-		if err := o(d, now); err != nil {
-			return err
+		if sealed != nil {
+			if err := m.st.Commit(ctx, key, sealed, time.Unix(d.deadline, 0)); err != nil {
+				if errors.Is(err, store.ErrRevoked) {
+					m.endSession(st, newID, key)
+					return ErrNotLoggedIn
+				}
+				return fmt.Errorf("session: save tokens: %w", err)
+			}
 		}
 	}
-	d.seen = now.Unix()
-	b, err := d.encode()
-	if err != nil {
-		return err
+	oldHash := ""
+	if st.token != "" {
+		oldHash = hashToken(st.token)
 	}
-	oldHash, oldLogin, oldRaw := st.hashed(), st.currentLogin(), st.rawLoaded()
-	// scs makes the new token; the old one is deleted below, only after
-	// the new one is indexed and saved, so that a RevokeUser running
-	// meanwhile either finds the new token in the index or has revoked the
-	// old one, which the check below notices. From here on, failing
-	// ends the session.
-	sctx := st.scsCtx()
-	if err := m.scs.RenewToken(context.WithValue(sctx, keepOldToken{}, true)); err != nil {
-		st.ended()
+	// From here on, failing ends the session.
+	if err := m.SessionManager.RenewToken(st.ctx); err != nil {
+		m.endSession(st, newID, key)
 		return fmt.Errorf("session: renew token: %w", err)
 	}
-	st.token, st.hash = m.scs.Token(sctx), ""
-	newHash := st.hashed()
-	// Index first: a saved session must always be reachable by RevokeUser.
-	if d.login != nil {
-		if err := m.index(ctx, d.login, newHash, d.deadline); err != nil {
-			m.endRenewal(ctx, oldHash, newHash, d.login)
-			st.ended()
+	st.change(d)
+	newHash := hashToken(m.Token(st.ctx))
+	if newID != nil {
+		if err := m.index(ctx, newID, newHash, false, d.deadline); err != nil {
+			m.endSession(st, newID, key)
 			return err
 		}
 	}
-	ok, err := m.st.CompareAndSwap(ctx, newHash, nil, b, m.storeExpiry(d.deadline, now))
-	if err == nil && !ok {
-		err = ErrConflict
+	if err := st.commitNow(); err != nil {
+		m.endSession(st, newID, key)
+		return err
 	}
-	if err != nil {
-		m.endRenewal(ctx, oldHash, newHash, d.login)
-		st.ended()
-		return fmt.Errorf("session: save renewed session: %w", err)
-	}
-	// Was the old session revoked while we renewed it? Only an indexed
-	// (logged-in) session can be the target of RevokeUser.
-	if oldLogin != nil && oldRaw != nil {
-		if _, err := m.st.CompareAndSwap(ctx, oldHash, oldRaw, oldRaw, now.Add(time.Minute)); errors.Is(err, store.ErrRevoked) {
-			m.endRenewal(ctx, oldHash, newHash, d.login)
-			st.ended()
+	if newID != nil {
+		if _, found, err := m.st.Find(ctx, key); err != nil || !found {
+			m.endSession(st, newID, key)
+			if err != nil {
+				return fmt.Errorf("session: renew token: %w", err)
+			}
 			return ErrNotLoggedIn
 		}
 	}
-	if err := m.st.Delete(ctx, oldHash); err != nil {
-		m.log.Warn("session: could not delete the session's old token", "err", err)
+	if oldID != nil {
+		m.unindex(ctx, oldID, oldHash, false)
+		if oldKey := sideKey("tokens", old.sid, oldID.KakaoID); oldKey != key {
+			if err := m.st.Delete(ctx, oldKey); err != nil {
+				m.log.Warn("session: could not delete the tokens of the previous login", "err", err)
+			}
+			m.unindex(ctx, oldID, oldKey, true)
+		} else if oldID.UserID != "" && oldID.UserID != newID.UserID {
+			if err := m.st.RemoveUserSession(ctx, sideIndex(hostIndex(oldID.UserID)), key); err != nil {
+				m.log.Warn("session: could not remove an ended session from the user index", "err", err)
+			}
+		}
 	}
-	if oldLogin != nil {
-		m.unindex(ctx, oldLogin, oldHash)
-	}
-	st.saved(b, d)
+	st.tokRaw, st.tokKey = sealed, key
 	return nil
 }
 
-// endRenewal undoes a failed renewal: both tokens are deleted (revoked)
-// and the new one is dropped from the index. Errors are logged; the tokens
-// expire anyway.
-func (m *Manager) endRenewal(ctx context.Context, oldHash, newHash string, l *Login) {
-	for _, h := range []string{oldHash, newHash} {
+// endSession ends the request's session after a failed renewal: its token
+// (old or new), its tokens side record and their index entries. Errors are
+// logged; the keys expire anyway.
+func (m *Manager) endSession(st *reqState, id *Login, key string) {
+	ctx := st.base
+	var hashes []string
+	if st.token != "" {
+		hashes = append(hashes, hashToken(st.token))
+	}
+	if t := m.Token(st.ctx); t != "" && t != st.token {
+		hashes = append(hashes, hashToken(t))
+	}
+	if key != "" {
+		hashes = append(hashes, key)
+	}
+	for _, h := range hashes {
 		if err := m.st.Delete(ctx, h); err != nil {
 			m.log.Warn("session: could not delete a token after a failed renewal", "err", err)
 		}
+		if id != nil {
+			m.unindex(ctx, id, h, h == key)
+		}
 	}
-	if l != nil {
-		m.unindex(ctx, l, newHash)
-	}
+	st.ended()
 }
 
-func (m *Manager) index(ctx context.Context, l *Login, hash string, deadline int64) error {
+// index records key, a session token (side false) or a side record (side
+// true), under the users of l until deadline.
+func (m *Manager) index(ctx context.Context, l *Login, key string, side bool, deadline int64) error {
 	exp := time.Unix(deadline, 0)
-	if err := m.st.AddUserSession(ctx, kakaoIndex(l.KakaoID), hash, exp); err != nil {
-		return fmt.Errorf("session: index session: %w", err)
-	}
-	if l.UserID != "" {
-		if err := m.st.AddUserSession(ctx, hostIndex(l.UserID), hash, exp); err != nil {
+	for _, user := range indexesOf(l, side) {
+		if err := m.st.AddUserSession(ctx, user, key, exp); err != nil {
 			return fmt.Errorf("session: index session: %w", err)
 		}
 	}
 	return nil
 }
 
-// unindex drops a dead token from the user index. Failure is harmless (the
-// entry points at a revoked token and expires), so it is only logged.
-func (m *Manager) unindex(ctx context.Context, l *Login, hash string) {
-	err := m.st.RemoveUserSession(ctx, kakaoIndex(l.KakaoID), hash)
-	if err == nil && l.UserID != "" {
-		err = m.st.RemoveUserSession(ctx, hostIndex(l.UserID), hash)
-	}
-	if err != nil {
-		m.log.Warn("session: could not remove an ended session from the user index", "err", err)
+// unindex drops a dead key from the user index. Failure is harmless (the
+// entry points at a revoked key and expires), so it is only logged.
+func (m *Manager) unindex(ctx context.Context, l *Login, key string, side bool) {
+	for _, user := range indexesOf(l, side) {
+		if err := m.st.RemoveUserSession(ctx, user, key); err != nil {
+			m.log.Warn("session: could not remove an ended session from the user index", "err", err)
+		}
 	}
 }
 
-// LogOut ends the request's session: it is deleted in the store and
-// revoked, so no request that loaded it earlier can save it again
-// (even one that is still running), removed from the user index, and its
-// cookie is cleared. Logging out without a session is not an error.
+// indexesOf lists the index names of l's sessions or side records.
+func indexesOf(l *Login, side bool) []string {
+	users := make([]string, 0, 2)
+	users = append(users, kakaoIndex(l.KakaoID))
+	if l.UserID != "" {
+		users = append(users, hostIndex(l.UserID))
+	}
+	if side {
+		for i, u := range users {
+			users[i] = sideIndex(u)
+		}
+	}
+	return users
+}
+
+// LogOut ends the request's session: scs destroys it (it is deleted in the
+// store and revoked, so no request that loaded it earlier can save it
+// again, even one that is still running), its tokens and flows side records
+// are deleted, it is removed from the user index, and its cookie is
+// cleared. Logging out without a session is not an error.
 func (m *Manager) LogOut(c *gin.Context) error {
-	st := m.state(c)
+	st := m.req(c)
 	if st == nil {
 		return ErrNoMiddleware
 	}
 	if st.token == "" {
-		st.ops = nil
+		st.discard = true // changes to a session that was never saved
 		return nil
 	}
 	ctx := c.Request.Context()
-	hash, l := st.hashed(), st.currentLogin()
-	if err := m.scs.Destroy(st.scsCtx()); err != nil {
+	hash, d := hashToken(st.token), st.draft()
+	id := d.identity()
+	if err := m.Destroy(st.ctx); err != nil {
 		return fmt.Errorf("session: log out: %w", err)
 	}
-	st.ended()
-	if l != nil {
-		m.unindex(ctx, l, hash)
+	st.token, st.login, st.loginDone, st.tokens, st.tokRaw, st.tokKey = "", nil, false, nil, nil, ""
+	keys := []string{sideKey("flows", d.sid, 0)}
+	if id != nil {
+		keys = append(keys, sideKey("tokens", d.sid, id.KakaoID))
+	}
+	for _, k := range keys {
+		if err := m.st.Delete(ctx, k); err != nil {
+			m.log.Warn("session: could not delete a side record of an ended session", "err", err)
+		}
+	}
+	if id != nil {
+		m.unindex(ctx, id, hash, false)
+		for _, k := range keys {
+			m.unindex(ctx, id, k, true)
+		}
 	}
 	return nil
 }

@@ -59,7 +59,7 @@ func TestLoginRoundTrip(t *testing.T) {
 	var got *Login
 	var gotTokens *TokenSet
 	e.r.GET("/read", func(c *gin.Context) {
-		got, _ = e.m.Login(c)
+		got, _ = e.m.Current(c)
 		gotTokens, _ = e.m.Tokens(c)
 	})
 	tok := e.login()
@@ -129,7 +129,7 @@ func TestDestroyedStaysDestroyed(t *testing.T) {
 	slow := map[string]func(e *env, c *gin.Context){
 		"touch only":      func(*env, *gin.Context) {},
 		"deferred change": func(e *env, c *gin.Context) { e.m.CSRFSecret(c) },
-		"SetExtra":        func(e *env, c *gin.Context) { _ = e.m.SetExtra(c, "k", []byte("v")) },
+		"host value":      func(e *env, c *gin.Context) { e.m.Put(c.Request.Context(), "k", "v") },
 		"RenewToken": func(e *env, c *gin.Context) {
 			if err := e.m.RenewToken(c); !errors.Is(err, ErrNotLoggedIn) {
 				e.t.Errorf("RenewToken of an ended session: %v", err)
@@ -146,7 +146,7 @@ func TestDestroyedStaysDestroyed(t *testing.T) {
 					close(loaded)
 					<-release
 					act(e, c)
-					_, stillLoggedIn = e.m.Login(c)
+					_, stillLoggedIn = e.m.Current(c)
 					c.String(http.StatusOK, "done")
 				})
 				tok := e.login()
@@ -197,7 +197,7 @@ func TestClockSkewNeverResurrects(t *testing.T) {
 			r.POST("/login", func(c *gin.Context) { _ = m.LogIn(c, typicalLogin(), nil) })
 			r.POST("/logout", func(c *gin.Context) { _ = m.LogOut(c) })
 			r.GET("/me", func(c *gin.Context) {
-				if _, ok := m.Login(c); !ok {
+				if _, ok := m.Current(c); !ok {
 					c.Status(http.StatusUnauthorized)
 				}
 			})
@@ -238,18 +238,16 @@ func TestStoreRestartLogsOutCleanly(t *testing.T) {
 func TestChangesVisibleInSameRequest(t *testing.T) {
 	e := newEnv(t)
 	e.r.POST("/both", func(c *gin.Context) {
-		if err := e.m.SetExtra(c, "pending", []byte("link:42")); err != nil {
-			t.Error(err)
-		}
+		e.m.Put(c.Request.Context(), "cart", "link:42")
 		csrf := e.m.CSRFSecret(c)
 		if err := e.m.LogIn(c, typicalLogin(), nil); err != nil {
 			t.Error(err)
 		}
-		if l, ok := e.m.Login(c); !ok || l.KakaoID != typicalLogin().KakaoID {
+		if l, ok := e.m.Current(c); !ok || l.KakaoID != typicalLogin().KakaoID {
 			t.Error("login not visible after LogIn")
 		}
-		if v, ok := e.m.Extra(c, "pending"); !ok || string(v) != "link:42" {
-			t.Errorf("extra lost by LogIn: %q %v", v, ok)
+		if v := e.m.GetString(c.Request.Context(), "cart"); v != "link:42" {
+			t.Errorf("host value lost by LogIn: %q", v)
 		}
 		if string(e.m.CSRFSecret(c)) == string(csrf) {
 			t.Error("LogIn kept the pre-login CSRF secret")

@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -18,10 +18,20 @@ import (
 // Manager keeps login sessions for a Gin app in a store.SessionStore. It
 // is safe for concurrent use; create one per app with New and install its
 // Middleware on every route that uses sessions.
+//
+// Manager embeds the scs.SessionManager that loads, commits, renews and
+// destroys the sessions, so a host keeps its own values in the same
+// session with scs's API on the request's context:
+// sm.Put(c.Request.Context(), "cart", v), sm.PopString(ctx, "flash").
+// New sets the SessionManager's fields; do not change them. Use
+// Middleware rather than scs's LoadAndSave, and LogOut and
+// Manager.RenewToken rather than scs's Destroy and RenewToken, which know
+// nothing of the login, its index and its side records.
 type Manager struct {
+	*scs.SessionManager
+
 	cfg       Config
 	st        store.SessionStore
-	scs       *scs.SessionManager
 	keys      []sealKey
 	log       *slog.Logger
 	idleSecs  int64
@@ -44,12 +54,21 @@ func New(st store.SessionStore, cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	m := &Manager{
+		cfg:       cfg,
+		st:        st,
+		keys:      keys,
+		log:       cfg.Logger,
+		idleSecs:  int64(cfg.IdleTimeout / time.Second),
+		touchSecs: int64(cfg.TouchInterval / time.Second),
+	}
 	sm := scs.New()
-	sm.Store = scsStore{st: st}
-	sm.Codec = scsCodec{}
+	sm.Store = scsStore{m: m}
+	sm.Codec = scsCodec{m: m}
 	// IdleTimeout stays 0 in scs: with it set, scs marks every loaded session
 	// modified and writes it on every request. The Manager keeps the idle
-	// clock in the record and writes it at most once per TouchInterval.
+	// clock in the record and marks the session modified at most once per
+	// TouchInterval.
 	sm.IdleTimeout = 0
 	sm.Lifetime = cfg.Lifetime
 	sm.HashTokenInStore = false // scsStore hashes, see hashToken
@@ -59,22 +78,19 @@ func New(st store.SessionStore, cfg Config) (*Manager, error) {
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Path = "/"
 	sm.Cookie.Persist = cfg.Persist
-	return &Manager{
-		cfg:       cfg,
-		st:        st,
-		scs:       sm,
-		keys:      keys,
-		log:       cfg.Logger,
-		idleSecs:  int64(cfg.IdleTimeout / time.Second),
-		touchSecs: int64(cfg.TouchInterval / time.Second),
-	}, nil
+	sm.ErrorFunc = func(w http.ResponseWriter, _ *http.Request, err error) {
+		cfg.Logger.Error("session: session store failed", "err", err)
+		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+	}
+	m.SessionManager = sm
+	return m, nil
 }
 
 // RevokeKakaoUser ends every session of the Kakao user kakaoID (logout
 // everywhere, unlink, Kakao's unlink callback) and reports how many it
 // ended. A request that loaded one of them earlier cannot save it again.
 func (m *Manager) RevokeKakaoUser(ctx context.Context, kakaoID int64) (int, error) {
-	n, err := m.st.RevokeUser(ctx, kakaoIndex(kakaoID))
+	n, err := m.revoke(ctx, kakaoIndex(kakaoID))
 	if err != nil {
 		return n, fmt.Errorf("session: revoke Kakao user sessions: %w", err)
 	}
@@ -84,15 +100,31 @@ func (m *Manager) RevokeKakaoUser(ctx context.Context, kakaoID int64) (int, erro
 // RevokeHostUser ends every session logged in as the host user userID and
 // reports how many it ended.
 func (m *Manager) RevokeHostUser(ctx context.Context, userID string) (int, error) {
-	n, err := m.st.RevokeUser(ctx, hostIndex(userID))
+	n, err := m.revoke(ctx, hostIndex(userID))
 	if err != nil {
 		return n, fmt.Errorf("session: revoke host user sessions: %w", err)
 	}
 	return n, nil
 }
 
+// revoke ends the sessions indexed under user, side records first: a
+// renewal racing it checks, after saving under its new token, that its
+// tokens side record is live, so either that check sees the side record
+// revoked, or the new token was indexed before the sessions below were
+// listed and is revoked with them.
+func (m *Manager) revoke(ctx context.Context, user string) (int, error) {
+	if _, err := m.st.RevokeUser(ctx, sideIndex(user)); err != nil {
+		return 0, err
+	}
+	return m.st.RevokeUser(ctx, user)
+}
+
 func kakaoIndex(id int64) string     { return "kakao:" + strconv.FormatInt(id, 10) }
 func hostIndex(userID string) string { return "user:" + userID }
+
+// sideIndex is the index of the side records of user's sessions, apart
+// from the sessions themselves so RevokeUser's count stays one per session.
+func sideIndex(user string) string { return "side:" + user }
 
 // Store returns the store given to New. kakaogin finds the other roles it
 // needs on it by type assertion: its locks (store.Locker, for the token
@@ -106,13 +138,6 @@ func (m *Manager) now() time.Time { return m.cfg.Now() }
 func (m *Manager) expired(rec *record, now time.Time) bool {
 	t := now.Unix()
 	return t >= rec.deadline || t-rec.seen >= m.idleSecs
-}
-
-// storeExpiry is when the store may forget a session: its idle deadline,
-// or its absolute deadline if sooner.
-func (m *Manager) storeExpiry(deadline int64, now time.Time) time.Time {
-	idle := now.Unix() + m.idleSecs
-	return time.Unix(min(idle, deadline), 0)
 }
 
 // hashToken is what the store sees instead of a session token: the
@@ -153,35 +178,26 @@ func validToken(s string) bool {
 	return false
 }
 
-// scsStore adapts store.Sessions to scs.CtxStore, hashing every token.
-// scs's method names (FindCtx, Find, …) stay on this adapter.
-type scsStore struct{ st store.Sessions }
-
-// preloaded carries, in the context of an scs.Load, the record bytes the
-// Manager already read for the token (see reqState.scsCtx).
-type preloaded struct{}
+// scsStore adapts store.Sessions to scs.CtxStore: it hashes every token,
+// and takes the store expiry of a record from the record itself (its idle
+// and absolute deadlines), since scs knows only the absolute one.
+type scsStore struct{ m *Manager }
 
 func (a scsStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
-	if v := ctx.Value(preloaded{}); v != nil {
-		b := v.([]byte)
-		return b, b != nil, nil
-	}
-	return a.st.Find(ctx, hashToken(token))
+	return a.m.st.Find(ctx, hashToken(token))
 }
 
 func (a scsStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	return a.st.Commit(ctx, hashToken(token), b, expiry)
+	if len(b) >= headerSize {
+		deadline := int64(binary.BigEndian.Uint64(b[1:]))
+		seen := int64(binary.BigEndian.Uint64(b[seenOffset:]))
+		expiry = time.Unix(min(seen+a.m.idleSecs, deadline), 0)
+	}
+	return a.m.st.Commit(ctx, hashToken(token), b, expiry)
 }
 
-// keepOldToken marks the context of an scs.RenewToken call whose delete of
-// the old token the Manager does itself, later (see reqState.renew).
-type keepOldToken struct{}
-
 func (a scsStore) DeleteCtx(ctx context.Context, token string) error {
-	if ctx.Value(keepOldToken{}) != nil {
-		return nil
-	}
-	return a.st.Delete(ctx, hashToken(token))
+	return a.m.st.Delete(ctx, hashToken(token))
 }
 
 func (a scsStore) Find(token string) ([]byte, bool, error) {
@@ -195,27 +211,3 @@ func (a scsStore) Commit(token string, b []byte, expiry time.Time) error {
 func (a scsStore) Delete(token string) error { return a.DeleteCtx(context.Background(), token) }
 
 var _ scs.CtxStore = scsStore{}
-
-// recordKey is the only key the Manager keeps in scs's value map; its value
-// is the *record.
-const recordKey = "kakaologin"
-
-// scsCodec is the scs.Codec for the compact record: scs hands it the bytes
-// it found and gets back the scanned record, decoded no further.
-type scsCodec struct{}
-
-func (scsCodec) Encode(_ time.Time, values map[string]any) ([]byte, error) {
-	rec, ok := values[recordKey].(*record)
-	if !ok || len(values) != 1 {
-		return nil, errors.New("session: scs values hold something other than the session record")
-	}
-	return append([]byte(nil), rec.raw...), nil
-}
-
-func (scsCodec) Decode(b []byte) (time.Time, map[string]any, error) {
-	rec, err := scanRecord(b)
-	if err != nil {
-		return time.Time{}, nil, err
-	}
-	return time.Unix(rec.deadline, 0), map[string]any{recordKey: rec}, nil
-}

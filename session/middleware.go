@@ -11,8 +11,9 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// Middleware loads the session of each request and saves it, with its
-// cookie, before the first byte of the response, whatever writes it:
+// Middleware loads the session of each request with scs (scs.Load), puts
+// scs's context on c.Request, and has scs commit the session, and writes
+// its cookie, before the first byte of the response, whatever writes it:
 // redirects, c.JSON/c.String/c.Data, streamed responses with Flush,
 // c.AbortWithStatus, Hijack, or a handler that writes nothing. (scs's own
 // LoadAndSave cannot be used with Gin: Gin's writer buffers WriteHeader,
@@ -41,6 +42,7 @@ func (m *Manager) Middleware() gin.HandlerFunc {
 			st.fail(err)
 			return
 		}
+		c.Request = c.Request.WithContext(st.ctx)
 		c.Set(m, st)
 		c.Writer = st
 		finished := false
@@ -58,8 +60,8 @@ func (m *Manager) Middleware() gin.HandlerFunc {
 	}
 }
 
-// state returns the request's session, or nil without the Middleware.
-func (m *Manager) state(c *gin.Context) *reqState {
+// req returns the request's session, or nil without the Middleware.
+func (m *Manager) req(c *gin.Context) *reqState {
 	v, _ := c.Get(m)
 	st, _ := v.(*reqState)
 	return st
@@ -95,7 +97,7 @@ func (st *reqState) writeCookie() {
 	var v string
 	switch {
 	case st.token != "" && st.token != st.sent:
-		v = st.m.cookie(st.token, st.rec.deadline)
+		v = st.m.cookie(st.token, st.deadline())
 	case st.token == "" && st.cookieSeen:
 		v = st.m.cookie("", 0)
 	default:
@@ -160,7 +162,7 @@ func (st *reqState) abandon() {
 	}
 	st.started = true
 	if st.token != "" && st.token != st.sent {
-		if err := st.m.st.Delete(st.base, st.hashed()); err != nil {
+		if err := st.m.st.Delete(st.base, hashToken(st.token)); err != nil {
 			st.m.log.Warn("session: could not delete the session of a panicked request", "err", err)
 		}
 	}

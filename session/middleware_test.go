@@ -342,7 +342,7 @@ func TestStoreDownMidRequest(t *testing.T) {
 		}
 		c.Redirect(http.StatusFound, "https://kauth.kakao.com/")
 	})
-	for _, m := range []storetest.Method{storetest.CompareAndSwap} {
+	for _, m := range []storetest.Method{storetest.Commit} {
 		t.Run("deferred save fails before the redirect", func(t *testing.T) {
 			e.faulty.Fail(unavailable(), m)
 			res := e.do(http.MethodGet, "/deferred", "", "Accept", "application/json")
@@ -355,15 +355,19 @@ func TestStoreDownMidRequest(t *testing.T) {
 			e.faulty.Clear()
 		})
 	}
-	t.Run("AddFlow reports the failure before redirecting to Kakao", func(t *testing.T) {
-		e.faulty.Fail(unavailable(), storetest.CompareAndSwap)
-		res := e.do(http.MethodGet, "/flow", "")
-		e.faulty.Clear()
-		if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Set-Cookie") != "" {
-			t.Fatalf("status %d, Set-Cookie %q", res.StatusCode, res.Header.Get("Set-Cookie"))
-		}
-	})
-	for _, m := range []storetest.Method{storetest.AddUserSession, storetest.CompareAndSwap} {
+	// The session record is written with Commit, the flows side record with
+	// CompareAndSwap.
+	for _, m := range []storetest.Method{storetest.Commit, storetest.CompareAndSwap} {
+		t.Run("AddFlow reports the failure at "+string(m)+" before redirecting to Kakao", func(t *testing.T) {
+			e.faulty.Fail(unavailable(), m)
+			res := e.do(http.MethodGet, "/flow", "")
+			e.faulty.Clear()
+			if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Set-Cookie") != "" {
+				t.Fatalf("status %d, Set-Cookie %q", res.StatusCode, res.Header.Get("Set-Cookie"))
+			}
+		})
+	}
+	for _, m := range []storetest.Method{storetest.AddUserSession, storetest.Commit, storetest.Find} {
 		t.Run("LogIn fails at "+string(m)+": no session, no cookie", func(t *testing.T) {
 			e.faulty.Fail(unavailable(), m)
 			res := e.do(http.MethodPost, "/login", "")
@@ -444,12 +448,12 @@ func TestMethodsWithoutMiddleware(t *testing.T) {
 	r := gin.New()
 	var errs []error
 	r.GET("/", func(c *gin.Context) {
-		_, ok := e.m.Login(c)
+		_, ok := e.m.Current(c)
 		_, terr := e.m.Tokens(c)
 		errs = append(errs, e.m.LogIn(c, typicalLogin(), nil), e.m.LogOut(c), e.m.RenewToken(c),
-			e.m.AddFlow(c, Flow{StateHash: "s", Purpose: "p"}), e.m.SetExtra(c, "k", nil), terr)
+			e.m.AddFlow(c, Flow{StateHash: "s", Purpose: "p"}), e.m.HoldPending(c, &Pending{Kind: PendingSignup, Login: Login{KakaoID: 1}}, nil), terr)
 		if ok || e.m.CSRFSecret(c) != nil {
-			t.Error("Login/CSRFSecret answered without the middleware")
+			t.Error("Current/CSRFSecret answered without the middleware")
 		}
 	})
 	r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))

@@ -1,43 +1,35 @@
 package session
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
-	"time"
 )
 
-// record is a stored session as loaded: the raw bytes (kept for
-// compare-and-swap) and, per section, where its content lies in them. It is
-// produced by a validating scan that allocates nothing but the record
-// itself; sections are decoded into Go values only when asked for.
+// record is a stored session as loaded: the raw bytes and, per section,
+// where its content lies in them. It is produced by a validating scan that
+// allocates nothing but the record itself; sections are decoded into Go
+// values only when asked for.
 type record struct {
 	raw      []byte
 	deadline int64 // absolute expiry, Unix seconds
 	seen     int64 // last activity, Unix seconds
+	sid      []byte
 	login    []byte
-	sealed   []byte
+	pending  []byte
 	csrf     []byte
-	flows    []byte
-	extras   []byte
+	host     []byte
 }
 
-// extra is one item of small host data.
-type extra struct {
-	key string
-	val []byte
-}
-
-// draft is a session fully decoded into Go values, ready to be changed and
-// encoded again.
+// draft is a session record fully decoded into Go values, ready to be
+// changed and encoded again. Once a request changes its session, the draft
+// replaces the record in scs's values.
 type draft struct {
 	deadline int64
 	seen     int64
+	sid      []byte
 	login    *Login
-	sealed   []byte
+	pending  *Pending
 	csrf     []byte
-	flows    []Flow
-	extras   []extra
 }
 
 // scanRecord validates b completely and returns its view. It fails with
@@ -50,9 +42,8 @@ func scanRecord(b []byte) (*record, error) {
 	return rec, nil
 }
 
-// scanRecordInto is scanRecord into a record the caller owns (the request
-// state keeps one, saving an allocation per request). On error rec is
-// left partly filled and must not be used.
+// scanRecordInto is scanRecord into a record the caller owns. On error rec
+// is left partly filled and must not be used.
 func scanRecordInto(rec *record, b []byte) error {
 	if len(b) < headerSize || len(b) > maxRecord {
 		return errCorrupt
@@ -61,7 +52,8 @@ func scanRecordInto(rec *record, b []byte) error {
 		return fmt.Errorf("%w: version %d", errCorrupt, b[0])
 	}
 	r := reader[[]byte]{b: b, off: 1}
-	*rec = record{raw: b, deadline: r.int64be(), seen: r.int64be()}
+	*rec = record{raw: b, deadline: r.int64be(), seen: r.int64be(), sid: b[sidOffset:headerSize:headerSize]}
+	r.off = headerSize
 	last := byte(0)
 	for !r.done() {
 		tag := r.byte1()
@@ -72,49 +64,41 @@ func scanRecordInto(rec *record, b []byte) error {
 		start := r.off
 		switch tag {
 		case tagLogin:
-			r.str(maxString) // user ID
-			r.uvarint()      // Kakao ID
-			r.str(maxString) // nickname
-			r.str(maxString) // image URL
-			r.skipScopes()
-			r.uvarint() // logged in at
-			r.uvarint() // auth time
+			r.skipLogin()
 			rec.login = b[start:r.off]
-		case tagSealed:
-			if rec.sealed = r.str(maxSealed); len(rec.sealed) == 0 {
-				r.fail() // the encoder never writes an empty section
-			}
+		case tagPending:
+			r.str(maxString) // kind
+			r.str(maxString) // candidate
+			r.skipLogin()
+			r.str(maxString) // email
+			r.byte1()        // email verified
+			r.skipScopes()   // needs agreement
+			r.uvarint()      // created
+			r.uvarint()      // expires
+			rec.pending = b[start:r.off]
 		case tagCSRF:
 			if rec.csrf = r.str(csrfSize); len(rec.csrf) != csrfSize {
 				r.fail()
 			}
-		case tagFlows:
-			n := r.count(MaxFlows)
-			if n == 0 {
-				r.fail()
+		case tagHost:
+			if rec.host = r.str(maxHost); len(rec.host) == 0 {
+				r.fail() // the encoder never writes an empty section
 			}
-			for i := 0; i < n && r.err == nil; i++ {
-				for j := 0; j < 6; j++ {
-					r.str(maxString)
-				}
-				r.uvarint()
-			}
-			rec.flows = b[start:r.off]
-		case tagExtras:
-			n := r.count(maxExtras)
-			if n == 0 {
-				r.fail()
-			}
-			for i := 0; i < n && r.err == nil; i++ {
-				r.str(maxExtraKey)
-				r.str(maxExtraSize)
-			}
-			rec.extras = b[start:r.off]
 		default:
 			r.fail()
 		}
 	}
 	return r.err
+}
+
+func (r *reader[T]) skipLogin() {
+	r.str(maxString) // user ID
+	r.uvarint()      // Kakao ID
+	r.str(maxString) // nickname
+	r.str(maxString) // image URL
+	r.skipScopes()
+	r.uvarint() // logged in at
+	r.uvarint() // auth time
 }
 
 // decodeLogin materialises a login section. All strings share one copy of
@@ -127,19 +111,23 @@ func decodeLogin(sec []byte) *Login {
 		scopes [8]string
 	}{}
 	l := &box.l
-	*l = Login{
-		UserID:   r.str(maxString),
-		KakaoID:  unzigzag(r.uvarint()),
-		Nickname: r.str(maxString),
-		ImageURL: r.str(maxString),
-	}
-	l.Scopes = r.scopesInto(box.scopes[:0])
-	l.LoggedInAt = r.time()
-	l.AuthTime = r.time()
+	r.loginInto(l, box.scopes[:0])
 	if r.err != nil {
 		return nil
 	}
 	return l
+}
+
+func (r *reader[T]) loginInto(l *Login, scopes []string) {
+	*l = Login{
+		UserID:   string(r.str(maxString)),
+		KakaoID:  unzigzag(r.uvarint()),
+		Nickname: string(r.str(maxString)),
+		ImageURL: string(r.str(maxString)),
+	}
+	l.Scopes = r.scopesInto(scopes)
+	l.LoggedInAt = r.time()
+	l.AuthTime = r.time()
 }
 
 func appendLogin(b []byte, l *Login) ([]byte, error) {
@@ -161,8 +149,53 @@ func appendLogin(b []byte, l *Login) ([]byte, error) {
 	return appendTime(b, l.AuthTime), nil
 }
 
-func decodeFlows(sec []byte) []Flow {
+func decodePending(sec []byte) *Pending {
 	r := reader[string]{b: string(sec)}
+	p := &Pending{Kind: r.str(maxString), Candidate: r.str(maxString)}
+	r.loginInto(&p.Login, nil)
+	p.Email = r.str(maxString)
+	p.EmailVerified = r.byte1() == 1
+	p.NeedsAgreement = r.scopes()
+	p.CreatedAt = r.time()
+	p.ExpiresAt = r.time()
+	if r.err != nil {
+		return nil
+	}
+	return p
+}
+
+func appendPending(b []byte, p *Pending) ([]byte, error) {
+	var err error
+	for _, s := range [...]string{p.Kind, p.Candidate} {
+		if b, err = appendStr(b, s, maxString, "pending field"); err != nil {
+			return b, err
+		}
+	}
+	if b, err = appendLogin(b, &p.Login); err != nil {
+		return b, err
+	}
+	if b, err = appendStr(b, p.Email, maxString, "email"); err != nil {
+		return b, err
+	}
+	verified := byte(0)
+	if p.EmailVerified {
+		verified = 1
+	}
+	b = append(b, verified)
+	if b, err = appendScopes(b, p.NeedsAgreement); err != nil {
+		return b, err
+	}
+	b = appendTime(b, p.CreatedAt)
+	return appendTime(b, p.ExpiresAt), nil
+}
+
+// decodeFlows decodes a flows side record; nil or malformed input gives no
+// flows.
+func decodeFlows(b []byte) []Flow {
+	if len(b) == 0 {
+		return nil
+	}
+	r := reader[string]{b: string(b)}
 	n := r.count(MaxFlows)
 	flows := make([]Flow, 0, n)
 	for i := 0; i < n && r.err == nil; i++ {
@@ -176,58 +209,54 @@ func decodeFlows(sec []byte) []Flow {
 			CreatedAt: r.time(),
 		})
 	}
-	if r.err != nil {
+	if r.err != nil || !r.done() {
 		return nil
 	}
 	return flows
 }
 
-func appendFlow(b []byte, f *Flow) ([]byte, error) {
+// encodeFlows writes a flows side record.
+func encodeFlows(flows []Flow) ([]byte, error) {
+	if len(flows) > MaxFlows {
+		return nil, fmt.Errorf("session: %d flows, more than %d", len(flows), MaxFlows)
+	}
+	b := appendUvarint(make([]byte, 0, 128*len(flows)+1), uint64(len(flows)))
 	var err error
-	for _, s := range [...]string{f.StateHash, f.Purpose, f.ReturnTo, f.Verifier, f.Nonce, f.UserID} {
-		if b, err = appendStr(b, s, maxString, "flow field"); err != nil {
-			return b, err
+	for i := range flows {
+		f := &flows[i]
+		for _, s := range [...]string{f.StateHash, f.Purpose, f.ReturnTo, f.Verifier, f.Nonce, f.UserID} {
+			if b, err = appendStr(b, s, maxString, "flow field"); err != nil {
+				return nil, err
+			}
 		}
+		b = appendTime(b, f.CreatedAt)
 	}
-	return appendTime(b, f.CreatedAt), nil
+	return b, nil
 }
 
-func decodeExtras(sec []byte) []extra {
-	r := reader[[]byte]{b: sec}
-	n := r.count(maxExtras)
-	out := make([]extra, 0, n)
-	for i := 0; i < n && r.err == nil; i++ {
-		k := string(r.str(maxExtraKey))
-		out = append(out, extra{key: k, val: bytes.Clone(r.str(maxExtraSize))})
-	}
-	return out
-}
-
-// materialize decodes every section of rec into a new draft; rec nil gives
-// the draft of a new session.
-func (m *Manager) materialize(rec *record, now time.Time) *draft {
-	if rec == nil {
-		return &draft{deadline: now.Add(m.cfg.Lifetime).Unix(), seen: now.Unix()}
-	}
-	d := &draft{deadline: rec.deadline, seen: rec.seen, sealed: rec.sealed, csrf: rec.csrf}
+// decode materialises every section of rec into a new draft.
+func (rec *record) decode() *draft {
+	d := &draft{deadline: rec.deadline, seen: rec.seen, sid: rec.sid, csrf: rec.csrf}
 	if rec.login != nil {
 		d.login = decodeLogin(rec.login)
 	}
-	if rec.flows != nil {
-		d.flows = decodeFlows(rec.flows)
-	}
-	if rec.extras != nil {
-		d.extras = decodeExtras(rec.extras)
+	if rec.pending != nil {
+		d.pending = decodePending(rec.pending)
 	}
 	return d
 }
 
-// encode writes d in the record format.
-func (d *draft) encode() ([]byte, error) {
-	b := make([]byte, 0, 256+len(d.sealed))
+// encode writes d in the record format, with the host's values (already
+// gob-encoded, nil for none) and seen as the last-seen time.
+func (d *draft) encode(host []byte, seen int64) ([]byte, error) {
+	if len(d.sid) != sidSize {
+		return nil, fmt.Errorf("session: session ID is %d bytes, want %d", len(d.sid), sidSize)
+	}
+	b := make([]byte, 0, 128+len(host))
 	b = append(b, recordVersion)
 	b = appendInt64be(b, d.deadline)
-	b = appendInt64be(b, d.seen)
+	b = appendInt64be(b, seen)
+	b = append(b, d.sid...)
 	var err error
 	if d.login != nil {
 		b = append(b, tagLogin)
@@ -235,9 +264,9 @@ func (d *draft) encode() ([]byte, error) {
 			return nil, err
 		}
 	}
-	if len(d.sealed) > 0 {
-		b = append(b, tagSealed)
-		if b, err = appendStr(b, d.sealed, maxSealed, "sealed tokens"); err != nil {
+	if d.pending != nil {
+		b = append(b, tagPending)
+		if b, err = appendPending(b, d.pending); err != nil {
 			return nil, err
 		}
 	}
@@ -245,31 +274,10 @@ func (d *draft) encode() ([]byte, error) {
 		b = append(b, tagCSRF)
 		b, _ = appendStr(b, d.csrf, csrfSize, "CSRF secret")
 	}
-	if len(d.flows) > 0 {
-		if len(d.flows) > MaxFlows {
-			return nil, fmt.Errorf("session: %d flows, more than %d", len(d.flows), MaxFlows)
-		}
-		b = append(b, tagFlows)
-		b = appendUvarint(b, uint64(len(d.flows)))
-		for i := range d.flows {
-			if b, err = appendFlow(b, &d.flows[i]); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if len(d.extras) > 0 {
-		if len(d.extras) > maxExtras {
-			return nil, fmt.Errorf("session: %d extra items, more than %d", len(d.extras), maxExtras)
-		}
-		b = append(b, tagExtras)
-		b = appendUvarint(b, uint64(len(d.extras)))
-		for _, e := range d.extras {
-			if b, err = appendStr(b, e.key, maxExtraKey, "extra key"); err != nil {
-				return nil, err
-			}
-			if b, err = appendStr(b, e.val, maxExtraSize, "extra value"); err != nil {
-				return nil, err
-			}
+	if len(host) > 0 {
+		b = append(b, tagHost)
+		if b, err = appendStr(b, host, maxHost, "host values"); err != nil {
+			return nil, err
 		}
 	}
 	if len(b) > maxRecord {
@@ -278,11 +286,38 @@ func (d *draft) encode() ([]byte, error) {
 	return b, nil
 }
 
-// touched returns a copy of raw with the last-seen time set to seen.
-func touched(raw []byte, seen int64) []byte {
-	b := bytes.Clone(raw)
+// reencode writes rec again with a new last-seen time and host values,
+// copying its own sections as they are.
+func (rec *record) reencode(host []byte, seen int64) ([]byte, error) {
+	end := len(rec.raw)
+	if rec.host != nil {
+		end = hostStart(rec)
+	}
+	b := make([]byte, 0, end+len(host)+4)
+	b = append(b, rec.raw[:end]...)
 	binary.BigEndian.PutUint64(b[seenOffset:], uint64(seen))
-	return b
+	if len(host) > 0 {
+		var err error
+		b = append(b, tagHost)
+		if b, err = appendStr(b, host, maxHost, "host values"); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// hostStart is the offset of the tag byte of rec's host section (always
+// the last section).
+func hostStart(rec *record) int {
+	n := len(rec.host)
+	var lenBuf [binary.MaxVarintLen64]byte
+	return len(rec.raw) - n - len(appendUvarint(lenBuf[:0], uint64(n))) - 1
+}
+
+// clone returns a copy of d that can be changed without touching d.
+func (d *draft) clone() *draft {
+	c := *d
+	return &c
 }
 
 func zigzag(x int64) uint64   { return uint64(x<<1) ^ uint64(x>>63) }

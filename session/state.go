@@ -6,273 +6,229 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
 	"github.com/kakaologin/kakaologin/store"
 )
 
-// maxAttempts bounds the compare-and-swap retries of one change.
+// maxAttempts bounds the compare-and-swap retries of one side-record change.
 const maxAttempts = 5
 
-// op is one change to a session. Changes are kept as functions so that a
-// change that lost a compare-and-swap race can be applied again to what
-// the winner stored.
-type op func(d *draft, now time.Time) error
-
 // reqState is the session of one request. It is also the response writer
-// the Middleware installs (see writer.go), so one allocation serves both.
+// the Middleware installs (see middleware.go), so one allocation serves both.
 type reqState struct {
 	gin.ResponseWriter // the writer the Middleware replaced
 
 	m    *Manager
 	c    *gin.Context
 	base context.Context // the request's context, without session data
-	ctx  context.Context // base plus scs's session data; nil until scsCtx needs it
-	// loaded holds the record read by load (st.rec points at it then).
-	loaded record
+	ctx  context.Context // base plus scs's session data
 
 	sent       string // well-formed token the browser sent, or ""
 	cookieSeen bool   // the browser sent our cookie, valid or not
+	token      string // the token the session is stored under; "" = none
 
-	token string  // current token; "" = no stored session
-	hash  string  // hashToken(token), computed when first needed
-	rec   *record // what the store holds for token, as last read or written
-	d     *draft  // rec fully decoded, after a change (nil until then)
-	ops   []op    // changes to save before the first byte (CSRF secret)
-
-	login     *Login // cache of Login()
+	login     *Login // cache of Current()
 	loginDone bool
 	tokens    *TokenSet // cache of Tokens()
+	tokRaw    []byte    // the tokens side record as read (nil = not read)
+	tokKey    string    // the side key tokRaw was read from
 
 	touchDue    bool
+	discard     bool // LogOut of a session never saved: commit nothing
 	started     bool // the pre-first-byte commit ran
 	failed      bool // the response was replaced by the error page
 	passthrough bool // the error handler is writing
 	abandoned   bool // the handler panicked
 }
 
-func (st *reqState) hashed() string {
-	if st.hash == "" && st.token != "" {
-		st.hash = hashToken(st.token)
-	}
-	return st.hash
-}
-
-// load reads the session named by the cookie. A missing, unknown,
-// undecodable or expired session becomes a new, empty one; only store
-// failures are errors.
+// load loads the session named by the cookie through scs. A missing,
+// unknown, undecodable or expired session becomes a new, empty one; only
+// store failures are errors.
 func (st *reqState) load() error {
 	m := st.m
-	if st.sent == "" {
-		return nil
+	ctx, err := m.Load(st.base, st.sent)
+	if errors.Is(err, errCorrupt) {
+		m.log.Warn("session: stored session record is undecodable; starting a new session")
+		ctx, err = m.Load(st.base, "")
 	}
-	// Read-only requests never need scs's per-request session data (a
-	// values map, a context), so the record is read straight from the
-	// store here; scsCtx builds scs's view from it, without a second read,
-	// when a token must be renewed or destroyed.
-	hash := hashToken(st.sent)
-	b, found, err := m.st.Find(st.base, hash)
 	if err != nil {
 		return fmt.Errorf("session: load: %w", err)
 	}
-	if !found {
-		return nil
+	if rec, ok := m.Get(ctx, recordKey).(*record); ok {
+		now := m.now()
+		if m.expired(rec, now) {
+			ctx, _ = m.Load(st.base, "")
+		} else {
+			st.token = st.sent
+			st.touchDue = now.Unix()-rec.seen >= m.touchSecs
+		}
 	}
-	rec := &st.loaded
-	if err := scanRecordInto(rec, b); err != nil {
-		m.log.Warn("session: stored session record is undecodable; starting a new session")
-		return nil
-	}
-	now := m.now()
-	if m.expired(rec, now) {
-		return nil
-	}
-	st.token, st.hash, st.rec = st.sent, hash, rec
-	st.touchDue = now.Unix()-rec.seen >= m.touchSecs
+	st.ctx = ctx
 	return nil
 }
 
-// scsCtx returns the request context carrying scs's session data for the
-// current token, building it on first use from the record already loaded
-// (scsStore.FindCtx answers from the context, so this makes no store read).
-func (st *reqState) scsCtx() context.Context {
-	if st.ctx == nil {
-		var raw []byte
-		if st.rec != nil {
-			raw = st.rec.raw
-		}
-		st.ctx, _ = st.m.scs.Load(context.WithValue(st.base, preloaded{}, raw), st.token)
+// record returns the session's state as loaded or changed: exactly one of
+// rec and d is set, or neither for a session with no state yet.
+func (st *reqState) state() (rec *record, d *draft) {
+	switch v := st.m.Get(st.ctx, recordKey).(type) {
+	case *record:
+		return v, nil
+	case *draft:
+		return nil, v
 	}
-	return st.ctx
+	return nil, nil
+}
+
+// draft returns a changeable copy of the session's state (a new session's
+// when it has none).
+func (st *reqState) draft() *draft {
+	rec, d := st.state()
+	switch {
+	case d != nil:
+		return d.clone()
+	case rec != nil:
+		return rec.decode()
+	}
+	return st.m.newDraft(st.m.now())
+}
+
+// change stores d as the session's state; scs commits it before the
+// first byte of the response, or at once through commitNow.
+func (st *reqState) change(d *draft) {
+	st.m.Put(st.ctx, recordKey, d)
+	st.loginDone, st.tokens, st.discard = false, nil, false
+}
+
+// sid is the session ID, "" for a session with no state yet.
+func (st *reqState) sid() []byte {
+	rec, d := st.state()
+	switch {
+	case d != nil:
+		return d.sid
+	case rec != nil:
+		return rec.sid
+	}
+	return nil
+}
+
+// deadline is the session's absolute deadline, Unix seconds.
+func (st *reqState) deadline() int64 {
+	rec, d := st.state()
+	switch {
+	case d != nil:
+		return d.deadline
+	case rec != nil:
+		return rec.deadline
+	}
+	return st.m.now().Add(st.m.cfg.Lifetime).Unix()
+}
+
+// commitNow saves the session through scs before returning: a session
+// with a change that must not be lost (a new session ID that side records
+// point at) or whose store failure the caller must report.
+func (st *reqState) commitNow() error {
+	if st.started {
+		return ErrHeadersWritten
+	}
+	tok, _, err := st.m.Commit(st.ctx)
+	switch {
+	case errors.Is(err, store.ErrRevoked):
+		st.ended()
+		return ErrNotLoggedIn
+	case err != nil:
+		return fmt.Errorf("session: save: %w", err)
+	}
+	st.token = tok
+	return nil
 }
 
 // ended forgets the current session: it was revoked, deleted or expired.
 // The request goes on as anonymous; the cookie is cleared.
 func (st *reqState) ended() {
-	st.token, st.hash, st.rec, st.d, st.ops = "", "", nil, nil, nil
-	st.login, st.loginDone, st.tokens, st.touchDue = nil, false, nil, false
-	st.ctx = nil
+	st.ctx, _ = st.m.Load(st.base, "")
+	st.c.Request = st.c.Request.WithContext(st.ctx)
+	st.token = ""
+	st.login, st.loginDone, st.tokens, st.tokRaw, st.tokKey, st.touchDue = nil, false, nil, nil, "", false
 }
 
-// newToken gives a tokenless session a fresh random token (through scs,
-// which deletes nothing when there was no token).
-func (st *reqState) newToken() error {
-	ctx := st.scsCtx()
-	if err := st.m.scs.RenewToken(ctx); err != nil {
-		return fmt.Errorf("session: new token: %w", err)
-	}
-	st.token = st.m.scs.Token(ctx)
-	st.hash = ""
-	return nil
-}
-
-// saved records that b, decoded as d, is now stored for the token.
-func (st *reqState) saved(b []byte, d *draft) {
-	rec, err := scanRecord(b)
-	if err != nil { // cannot happen: b was just encoded
-		panic("session: encoder produced an undecodable record: " + err.Error())
-	}
-	st.rec, st.d, st.ops = rec, d, nil
-	st.loginDone, st.tokens, st.touchDue = false, nil, false
-	if st.ctx != nil {
-		st.m.scs.Put(st.ctx, recordKey, rec)
-	}
-}
-
-// current returns the session decoded into a draft (a new one when there
-// is no session). Callers must not change it.
-func (st *reqState) current() *draft {
-	if st.d == nil {
-		st.d = st.m.materialize(st.rec, st.m.now())
-	}
-	return st.d
-}
-
-// commit applies the deferred changes and then o (if not nil) to what is
-// stored, and saves the result with a compare-and-swap against the bytes
-// it was built from. When another request saved in between, it reads the
-// session again and applies the same changes to that, up to maxAttempts
-// times; so concurrent changes never overwrite each other. When the
-// session was ended meanwhile (revoked, deleted), the changes are applied
-// to a new, empty session with a new token instead: an ended session is
-// never brought back, so a slow request cannot undo a logout.
-func (st *reqState) commit(ctx context.Context, o op) error {
-	m := st.m
-	ops := st.ops
-	if o != nil {
-		ops = append(ops[:len(ops):len(ops)], o)
-	}
-	for range maxAttempts {
-		now := m.now()
-		d := m.materialize(st.rec, now)
-		for _, f := range ops {
-			if err := f(d, now); err != nil {
-				return err
-			}
-		}
-		d.seen = now.Unix()
-		b, err := d.encode()
-		if err != nil {
-			return err
-		}
-		fresh := st.token == ""
-		if fresh {
-			if st.started {
-				return ErrHeadersWritten
-			}
-			if err := st.newToken(); err != nil {
-				return err
-			}
-		}
-		var old []byte
-		if st.rec != nil {
-			old = st.rec.raw
-		}
-		ok, err := m.st.CompareAndSwap(ctx, st.hashed(), old, b, m.storeExpiry(d.deadline, now))
-		switch {
-		case errors.Is(err, store.ErrRevoked):
-			st.ended()
-			continue
-		case err != nil:
-			if fresh {
-				st.ended()
-			}
-			return fmt.Errorf("session: save: %w", err)
-		case ok:
-			st.saved(b, d)
-			return nil
-		case fresh:
-			st.ended() // a fresh random token already taken: give up
-			return ErrConflict
-		}
-		if err := st.reload(ctx); err != nil {
-			return err
-		}
-	}
-	return ErrConflict
-}
-
-// reload reads the stored session again after a lost race.
-func (st *reqState) reload(ctx context.Context) error {
-	b, found, err := st.m.st.Find(ctx, st.hashed())
-	if err != nil {
-		return fmt.Errorf("session: reload: %w", err)
-	}
-	var rec *record
-	if found {
-		rec, _ = scanRecord(b)
-	}
-	if rec == nil || st.m.expired(rec, st.m.now()) {
-		st.ended()
-		return nil
-	}
-	st.rec, st.d, st.loginDone, st.tokens = rec, nil, false, nil
-	if st.ctx != nil {
-		st.m.scs.Put(st.ctx, recordKey, rec)
-	}
-	return nil
-}
-
-// touch moves the idle deadline of an unchanged session. It is best
-// effort: losing the race means another request just wrote the session,
-// and a store failure only makes the idle timeout count from the last
-// successful write.
-func (st *reqState) touch(ctx context.Context) {
-	m := st.m
-	now := m.now()
-	b := touched(st.rec.raw, now.Unix())
-	ok, err := m.st.CompareAndSwap(ctx, st.hashed(), st.rec.raw, b, m.storeExpiry(st.rec.deadline, now))
-	switch {
-	case errors.Is(err, store.ErrRevoked):
-		st.ended()
-	case err != nil:
-		m.log.Warn("session: could not extend the idle deadline", "err", err)
-	case ok:
-		nr := *st.rec
-		nr.raw, nr.seen = b, now.Unix()
-		st.rec = &nr
-	}
-	st.touchDue = false
-}
-
-// flush runs before the first byte of the response: it saves deferred
-// changes (unless the handler failed with a 5xx status, so a failed
-// request leaves no half-made change) or moves the idle deadline.
+// flush runs before the first byte of the response: scs commits the
+// session when it was changed (unless the handler failed with a 5xx
+// status, so a failed request leaves no half-made change), or marks it
+// modified to move the idle deadline at most once per TouchInterval.
 func (st *reqState) flush(status int) error {
-	if len(st.ops) > 0 && status < 500 {
-		return st.commit(st.base, nil)
+	m := st.m
+	switch m.Status(st.ctx) {
+	case scs.Destroyed:
+		st.token = ""
+		return nil
+	case scs.Unmodified:
+		if !st.touchDue || status >= 500 {
+			return nil
+		}
+		rec, _ := st.state()
+		m.Put(st.ctx, recordKey, rec)
+		err := st.commitNow()
+		if err != nil && !errors.Is(err, ErrNotLoggedIn) {
+			m.log.Warn("session: could not extend the idle deadline", "err", err)
+		}
+		return nil
 	}
-	st.ops = nil
-	if st.touchDue && st.rec != nil {
-		st.touch(st.base)
+	if status >= 500 || st.discard {
+		return nil
+	}
+	if rec, d := st.state(); rec == nil && d == nil {
+		st.change(m.newDraft(m.now())) // host values in a new session
+	}
+	if err := st.commitNow(); err != nil && !errors.Is(err, ErrNotLoggedIn) {
+		return err
 	}
 	return nil
 }
 
-// rawLoaded returns the record bytes as loaded (or last saved) by this
-// request, nil when there were none.
-func (st *reqState) rawLoaded() []byte {
-	if st.rec == nil {
-		return nil
+// sideKey names a side record of the session sid in the store: hashed
+// like a session token, so it can be indexed and revoked like one.
+func sideKey(kind string, sid []byte, kakaoID int64) string {
+	b := make([]byte, 0, 64)
+	b = append(b, kind...)
+	b = append(b, ':')
+	b = append(b, sid...)
+	if kakaoID != 0 {
+		b = append(b, ':')
+		b = appendUvarint(b, zigzag(kakaoID))
 	}
-	return st.rec.raw
+	return hashToken(string(b))
+}
+
+// updateSide applies f to the side record key, as cur, until a
+// compare-and-swap stores the result: a change that lost the race to
+// another request is applied again to what that request stored, so
+// concurrent changes never overwrite each other. cur nil means "read it
+// first"; a missing record is given to f as nil. It returns what it
+// stored. A revoked key gives store.ErrRevoked.
+func (m *Manager) updateSide(ctx context.Context, key string, cur []byte, read bool, expiry time.Time, f func(cur []byte) ([]byte, error)) ([]byte, error) {
+	for range maxAttempts {
+		if read {
+			b, found, err := m.st.Find(ctx, key)
+			if err != nil {
+				return nil, err
+			}
+			if cur = nil; found {
+				cur = b
+			}
+		}
+		b, err := f(cur)
+		if err != nil {
+			return nil, err
+		}
+		ok, err := m.st.CompareAndSwap(ctx, key, cur, b, expiry)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return b, nil
+		}
+		read = true
+	}
+	return nil, ErrConflict
 }

@@ -38,12 +38,8 @@ func Run(b *testing.B, open func(b *testing.B) store.Store) {
 	})
 	b.Run("save", func(b *testing.B) {
 		r, m, cookie := engine(b, open(b))
-		val := []byte("v")
 		r.GET("/save", func(c *gin.Context) {
-			if err := m.SetExtra(c, "k", val); err != nil {
-				c.String(http.StatusInternalServerError, "%v", err)
-				return
-			}
+			m.Put(c.Request.Context(), "k", "v")
 			c.Status(http.StatusOK)
 		})
 		requests(b, r, "/save", cookie)
@@ -70,7 +66,7 @@ func engine(b *testing.B, st store.Store) (*gin.Engine, *session.Manager, string
 		}
 	})
 	r.GET("/me", func(c *gin.Context) {
-		if l, ok := m.Login(c); !ok || l.KakaoID == 0 {
+		if l, ok := m.Current(c); !ok || l.KakaoID == 0 {
 			c.String(http.StatusUnauthorized, "anonymous")
 			return
 		}
