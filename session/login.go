@@ -309,7 +309,7 @@ func (m *Manager) LogOut(c *gin.Context) error {
 	if err := m.Destroy(st.ctx); err != nil {
 		return fmt.Errorf("session: log out: %w", err)
 	}
-	st.token, st.login, st.loginDone, st.tokens, st.tokRaw, st.tokKey = "", nil, false, nil, nil, ""
+	st.token, st.cur, st.login, st.loginDone, st.tokens, st.tokRaw, st.tokKey = "", nil, nil, false, nil, nil, ""
 	keys := []string{sideKey("flows", d.sid, 0)}
 	if id != nil {
 		keys = append(keys, sideKey("tokens", d.sid, id.KakaoID))

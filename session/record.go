@@ -3,6 +3,7 @@ package session
 import (
 	"encoding/binary"
 	"fmt"
+	"unsafe"
 )
 
 // record is a stored session as loaded: the raw bytes and, per section,
@@ -104,11 +105,13 @@ func (r *reader[T]) skipLogin() {
 // decodeLogin materialises a login section. All strings share one copy of
 // the section; known scopes are interned and cost nothing.
 func decodeLogin(sec []byte) *Login {
-	r := reader[string]{b: string(sec)}
+	// The strings share the section's bytes: a record's raw bytes are
+	// never changed once scanned (reencode copies them).
+	r := reader[string]{b: unsafe.String(unsafe.SliceData(sec), len(sec))}
 	// One allocation for the Login and (usually) its scope list.
 	box := &struct {
 		l      Login
-		scopes [8]string
+		scopes [16]string
 	}{}
 	l := &box.l
 	r.loginInto(l, box.scopes[:0])

@@ -27,6 +27,7 @@ type reqState struct {
 	sent       string // well-formed token the browser sent, or ""
 	cookieSeen bool   // the browser sent our cookie, valid or not
 	token      string // the token the session is stored under; "" = none
+	cur        any    // recordKey's value in scs's values: *record, *draft or nil
 
 	login     *Login // cache of Current()
 	loginDone bool
@@ -55,13 +56,15 @@ func (st *reqState) load() error {
 	if err != nil {
 		return fmt.Errorf("session: load: %w", err)
 	}
-	if rec, ok := m.Get(ctx, recordKey).(*record); ok {
-		now := m.now()
-		if m.expired(rec, now) {
-			ctx, _ = m.Load(st.base, "")
-		} else {
-			st.token = st.sent
-			st.touchDue = now.Unix()-rec.seen >= m.touchSecs
+	if st.sent != "" {
+		if rec, ok := m.Get(ctx, recordKey).(*record); ok {
+			now := m.now()
+			if m.expired(rec, now) {
+				ctx, _ = m.Load(st.base, "")
+			} else {
+				st.token, st.cur = st.sent, rec
+				st.touchDue = now.Unix()-rec.seen >= m.touchSecs
+			}
 		}
 	}
 	st.ctx = ctx
@@ -71,7 +74,7 @@ func (st *reqState) load() error {
 // record returns the session's state as loaded or changed: exactly one of
 // rec and d is set, or neither for a session with no state yet.
 func (st *reqState) state() (rec *record, d *draft) {
-	switch v := st.m.Get(st.ctx, recordKey).(type) {
+	switch v := st.cur.(type) {
 	case *record:
 		return v, nil
 	case *draft:
@@ -97,6 +100,7 @@ func (st *reqState) draft() *draft {
 // first byte of the response, or at once through commitNow.
 func (st *reqState) change(d *draft) {
 	st.m.Put(st.ctx, recordKey, d)
+	st.cur = d
 	st.loginDone, st.tokens, st.discard = false, nil, false
 }
 
@@ -148,7 +152,7 @@ func (st *reqState) commitNow() error {
 func (st *reqState) ended() {
 	st.ctx, _ = st.m.Load(st.base, "")
 	st.c.Request = st.c.Request.WithContext(st.ctx)
-	st.token = ""
+	st.token, st.cur = "", nil
 	st.login, st.loginDone, st.tokens, st.tokRaw, st.tokKey, st.touchDue = nil, false, nil, nil, "", false
 }
 
@@ -177,8 +181,11 @@ func (st *reqState) flush(status int) error {
 	if status >= 500 || st.discard {
 		return nil
 	}
-	if rec, d := st.state(); rec == nil && d == nil {
-		st.change(m.newDraft(m.now())) // host values in a new session
+	if st.cur == nil {
+		st.cur = m.newDraft(m.now()) // host values in a new session
+	}
+	if m.Get(st.ctx, recordKey) == nil {
+		m.Put(st.ctx, recordKey, st.cur) // new, or cleared by scs's Clear
 	}
 	if err := st.commitNow(); err != nil && !errors.Is(err, ErrNotLoggedIn) {
 		return err
