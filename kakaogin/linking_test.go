@@ -497,3 +497,43 @@ func TestStalePendingDoesNotShadowLogin(t *testing.T) {
 		t.Fatalf("whoami %q after a completed login", got)
 	}
 }
+
+// TestPendingIsNeverLoggedIn: a pending signup is a state of the session,
+// never a login; every state-changing route and helper refuses it alike
+// (POST unlink used to let it through while POST disconnect refused it).
+func TestPendingIsNeverLoggedIn(t *testing.T) {
+	nu := &newUsers{signup: true}
+	h := newHarness(t, withConfig(func(c *Config) {
+		c.Linking.OnNewUser = nu.hook
+		c.Linking.SignupURL = "/signup-form"
+		c.Linking.CanDisconnect = func(context.Context, string) (bool, error) { return true, nil }
+	}))
+	linkingHost(h)
+	b := h.browser()
+	b.login("/")
+	if status, body, _ := b.get("/pending"); status != http.StatusOK || !strings.HasPrefix(body, PendingSignup) {
+		t.Fatalf("no pending signup after login: %d %q", status, body)
+	}
+	for _, path := range []string{"/auth/kakao/unlink", "/auth/kakao/disconnect", "/auth/kakao/logout/everywhere"} {
+		t.Run("POST "+path+" refuses it", func(t *testing.T) {
+			status, body, _ := b.post(path, nil, true)
+			if status != http.StatusUnauthorized {
+				t.Fatalf("status %d, want 401: %s", status, body)
+			}
+			if status, _, _ := b.get("/pending"); status != http.StatusOK {
+				t.Fatal("the pending signup is gone")
+			}
+		})
+	}
+	for _, path := range []string{"/whoami", "/private", "/kakao/me"} {
+		t.Run("GET "+path+" does not see a login", func(t *testing.T) {
+			status, body, _ := b.step(path)
+			if status == http.StatusOK && body != "anonymous" {
+				t.Fatalf("status %d, body %q", status, body)
+			}
+		})
+	}
+	if _, err := h.users.ByKakaoID(context.Background(), kakaotest.UserMinji); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("a pending identity was linked")
+	}
+}
