@@ -60,3 +60,42 @@ func Example() {
 	// 303 __Host-kakaologin true true
 	// 200 hello Ryan (1234567890)
 }
+
+// A host keeps its own values in the session with scs's API beside the
+// login: here a flash message, put before a redirect and popped, once, by
+// the page it leads to.
+func Example_flashMessage() {
+	gin.SetMode(gin.ReleaseMode)
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	st := memory.New()
+	defer st.Close()
+	sm, err := session.New(st, session.Config{SealKeys: [][]byte{key}})
+	if err != nil {
+		panic(err)
+	}
+
+	r := gin.New()
+	r.Use(gin.Recovery(), sm.Middleware())
+	r.POST("/cart", func(c *gin.Context) {
+		sm.Put(c.Request.Context(), "flash", "Added to your cart")
+		c.Redirect(http.StatusSeeOther, "/")
+	})
+	r.GET("/", func(c *gin.Context) {
+		c.String(http.StatusOK, "flash: %q", sm.PopString(c.Request.Context(), "flash"))
+	})
+
+	w := httptest.NewRecorder()
+	r.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/cart", nil))
+	cookie := w.Result().Cookies()[0]
+	for range 2 {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.AddCookie(cookie)
+		w = httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		fmt.Println(w.Body.String())
+	}
+	// Output:
+	// flash: "Added to your cart"
+	// flash: ""
+}
