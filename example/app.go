@@ -60,6 +60,7 @@ const demoAppID = 1158231
 type app struct {
 	handler http.Handler
 	kg      *kakaogin.Kakao
+	sm      *session.Manager // sessions; the site keeps its flash messages in them too
 	st      store.Store
 	users   *siteUsers
 	sec     *secrets
@@ -123,6 +124,7 @@ func newApp(cfg appConfig) (*app, error) {
 	if u, err := url.Parse(kc.RedirectURL); err != nil || u.Path != "/auth/kakao/callback" {
 		return nil, fmt.Errorf("redirect URL %q must end in /auth/kakao/callback (the site mounts Kakao Login on /auth/kakao)", kc.RedirectURL)
 	}
+	a.sm = sm
 	kc.Sessions, kc.Users = sm, st.Links()
 	kc.AllowInsecureHTTP = insecure || strings.HasPrefix(kc.Endpoint.AuthURL, "http:")
 	if kc.AllowInsecureHTTP {

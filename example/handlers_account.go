@@ -18,6 +18,7 @@ func (a *app) account(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/")
 		return
 	}
+	a.popFlash(c)
 	var kakaoID int64
 	if v.Site != nil {
 		l, err := a.st.Links().ByUserID(c.Request.Context(), v.Site.ID)
@@ -117,5 +118,6 @@ func (a *app) siteLogoutEverywhere(c *gin.Context) {
 		return
 	}
 	a.clearSiteCookie(c)
+	a.setFlash(c, "flash.logged_out")
 	c.Redirect(http.StatusSeeOther, "/")
 }

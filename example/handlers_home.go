@@ -14,6 +14,7 @@ import (
 // home: the Kakao login button, the site's own password login (seeded
 // demo account) and, in demo mode, the banner.
 func (a *app) home(c *gin.Context) {
+	a.popFlash(c)
 	a.render(c, http.StatusOK, "home", "", gin.H{"DemoEmail": demoEmail, "DemoPassword": demoPassword})
 }
 
@@ -55,6 +56,7 @@ func (a *app) passwordLogin(c *gin.Context) {
 	}
 	a.setSiteCookie(c, u)
 	a.log.InfoContext(c.Request.Context(), "password login", "user_id", u.ID)
+	a.setFlash(c, "flash.logged_in")
 	c.Redirect(http.StatusSeeOther, "/account")
 }
 

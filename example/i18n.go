@@ -17,6 +17,8 @@ var catalog = map[string][2]string{
 	"flash.unlinked":     {"카카오 연결을 끊고 계정을 삭제했습니다.", "Disconnected from Kakao and deleted the account."},
 	"flash.disconnected": {"카카오 연결을 해제했습니다. 비밀번호로 로그인할 수 있습니다.", "Kakao disconnected. You can still log in with your password."},
 	"flash.deleted":      {"계정을 삭제했습니다.", "The account was deleted."},
+	"flash.logged_in":    {"로그인했습니다.", "You have logged in."},
+	"flash.logged_out":   {"로그아웃했습니다.", "You have logged out."},
 	"error.password":     {"이메일 또는 비밀번호가 올바르지 않습니다.", "Wrong email or password."},
 	"error.proof":        {"비밀번호가 올바르지 않습니다.", "Wrong password."},
 	"error.name":         {"이름을 1~40자로 입력하세요.", "Enter a name of 1 to 40 characters."},

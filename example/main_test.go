@@ -247,7 +247,10 @@ func TestPasswordLoginAndConnect(t *testing.T) {
 	if status != http.StatusOK || at.Path != "/account" {
 		t.Fatalf("login: %d %s", status, at)
 	}
-	wantContains(t, "account", body, "카카오 연결 안 됨", `id="connect-kakao"`, `action="/account/logout-everywhere"`)
+	wantContains(t, "account", body, "카카오 연결 안 됨", `id="connect-kakao"`, `action="/account/logout-everywhere"`, "로그인했습니다.")
+	if _, body, _ := c.get(base + "/account"); strings.Contains(body, "로그인했습니다.") {
+		t.Error("the flash message was shown twice")
+	}
 	c.post(base+"/account/connect", url.Values{}, true)
 	status, body, at = c.consentSubmit(base, kakaotest.UserJunho, "profile_image")
 	if status != http.StatusOK || at.Path != "/account" {

@@ -54,6 +54,24 @@ var flashes = map[string]string{
 	"kakao_disconnected": "flash.disconnected", "deleted": "flash.deleted",
 }
 
+// flashKey is the session value (and, once popped, the gin.Context key)
+// holding the message key of a flash to show once on the next page.
+const flashKey = "flash"
+
+// setFlash keeps the message key in the session for the next page: the
+// host's own value beside the login, with scs's API.
+func (a *app) setFlash(c *gin.Context, key string) {
+	a.sm.Put(c.Request.Context(), flashKey, key)
+}
+
+// popFlash takes the flash set by the previous request, if any, for
+// render; it is read once.
+func (a *app) popFlash(c *gin.Context) {
+	if key := a.sm.PopString(c.Request.Context(), flashKey); key != "" {
+		c.Set(flashKey, key)
+	}
+}
+
 // render writes page with data d; errKey, when not "", is a form error.
 func (a *app) render(c *gin.Context, status int, page, errKey string, d any) {
 	v := view{Lang: pageLang(c.Request), Demo: a.demo, CSRF: kakaogin.CSRFInput(c), Error: errKey, D: d}
@@ -63,6 +81,9 @@ func (a *app) render(c *gin.Context, status int, page, errKey string, d any) {
 		if c.Query(q) != "" {
 			v.Flash = key
 		}
+	}
+	if key := c.GetString(flashKey); key != "" {
+		v.Flash = key
 	}
 	var buf bytes.Buffer
 	if err := a.pages[v.Lang][page].ExecuteTemplate(&buf, "layout", v); err != nil {

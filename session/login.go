@@ -53,7 +53,7 @@ func (st *reqState) currentLogin() *Login {
 	case d != nil:
 		return d.login
 	case rec != nil && rec.login != nil:
-		return decodeLogin(rec.login)
+		return decodeLoginInto(&st.loginBox, rec.login)
 	}
 	return nil
 }

@@ -89,7 +89,8 @@ func (st *reqState) writeCookie() {
 	h := st.ResponseWriter.Header()
 	if st.cookieSeen || st.token != "" {
 		if v := h["Vary"]; len(v) == 0 {
-			h["Vary"] = []string{"Cookie"} // never a shared slice: a later handler may edit it in place
+			st.vary[0] = "Cookie" // per request, never a shared slice: a later handler may edit it in place
+			h["Vary"] = st.vary[:]
 		} else {
 			h["Vary"] = append(v, "Cookie")
 		}

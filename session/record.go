@@ -105,14 +105,20 @@ func (r *reader[T]) skipLogin() {
 // decodeLogin materialises a login section. All strings share one copy of
 // the section; known scopes are interned and cost nothing.
 func decodeLogin(sec []byte) *Login {
+	return decodeLoginInto(new(loginBox), sec)
+}
+
+// loginBox holds a decoded Login and (usually) its scope list in one
+// allocation; the request state keeps one, so a request's login costs none.
+type loginBox struct {
+	l      Login
+	scopes [16]string
+}
+
+func decodeLoginInto(box *loginBox, sec []byte) *Login {
 	// The strings share the section's bytes: a record's raw bytes are
 	// never changed once scanned (reencode copies them).
 	r := reader[string]{b: unsafe.String(unsafe.SliceData(sec), len(sec))}
-	// One allocation for the Login and (usually) its scope list.
-	box := &struct {
-		l      Login
-		scopes [16]string
-	}{}
 	l := &box.l
 	r.loginInto(l, box.scopes[:0])
 	if r.err != nil {

@@ -30,6 +30,8 @@ type reqState struct {
 	cur        any    // recordKey's value in scs's values: *record, *draft or nil
 
 	login     *Login // cache of Current()
+	loginBox  loginBox
+	vary      [1]string // the Vary header's value, never shared between requests
 	loginDone bool
 	tokens    *TokenSet // cache of Tokens()
 	tokRaw    []byte    // the tokens side record as read (nil = not read)
