@@ -73,8 +73,10 @@
 //     flow; with last-writer-wins one tab's flow is lost and its callback
 //     fails. TakeFlow must also hand a flow out exactly once.
 //
-// The side records are indexed under the user like the session, so
+// The side records of a session that belongs to a Kakao user (logged in or
+// pending) are indexed under that user like the session, so
 // RevokeKakaoUser and RevokeHostUser end them too; LogOut deletes them.
+// An anonymous session's flows expire after FlowLifetime.
 // A renewal checks, after saving under the new token, that its tokens
 // side record was not revoked meanwhile, so a revocation racing a login
 // or consent change is never lost.
