@@ -34,8 +34,9 @@
 //	sm.Put(c.Request.Context(), "flash", "Saved")     // before the redirect
 //	msg := sm.PopString(c.Request.Context(), "flash") // on the next page
 //
-// They are saved with the session before the response's first byte and
-// encoded with encoding/gob (register concrete types kept behind
+// They are saved with the session before the response's first byte
+// (unless the handler answers with a 5xx status, which saves no change)
+// and encoded with encoding/gob (register concrete types kept behind
 // interfaces with gob.Register). LogIn keeps them; LogOut ends them with
 // the session. Use Manager.RenewToken and LogOut rather than scs's
 // RenewToken and Destroy, and the Middleware rather than LoadAndSave.
