@@ -156,3 +156,48 @@ func (m *Manager) TakeFlow(c *gin.Context, stateHash string) (Flow, error) {
 func flowExpired(f *Flow, now time.Time) bool {
 	return now.Sub(f.CreatedAt) >= FlowLifetime
 }
+
+// decodeFlows decodes a flows side record; nil or malformed input gives no
+// flows.
+func decodeFlows(b []byte) []Flow {
+	if len(b) == 0 {
+		return nil
+	}
+	r := reader[string]{b: string(b)}
+	n := r.count(MaxFlows)
+	flows := make([]Flow, 0, n)
+	for i := 0; i < n && r.err == nil; i++ {
+		flows = append(flows, Flow{
+			StateHash: r.str(maxString),
+			Purpose:   r.str(maxString),
+			ReturnTo:  r.str(maxString),
+			Verifier:  r.str(maxString),
+			Nonce:     r.str(maxString),
+			UserID:    r.str(maxString),
+			CreatedAt: r.time(),
+		})
+	}
+	if r.err != nil || !r.done() {
+		return nil
+	}
+	return flows
+}
+
+// encodeFlows writes a flows side record.
+func encodeFlows(flows []Flow) ([]byte, error) {
+	if len(flows) > MaxFlows {
+		return nil, fmt.Errorf("session: %d flows, more than %d", len(flows), MaxFlows)
+	}
+	b := appendUvarint(make([]byte, 0, 128*len(flows)+1), uint64(len(flows)))
+	var err error
+	for i := range flows {
+		f := &flows[i]
+		for _, s := range [...]string{f.StateHash, f.Purpose, f.ReturnTo, f.Verifier, f.Nonce, f.UserID} {
+			if b, err = appendStr(b, s, maxString, "flow field"); err != nil {
+				return nil, err
+			}
+		}
+		b = appendTime(b, f.CreatedAt)
+	}
+	return b, nil
+}

@@ -252,43 +252,6 @@ func (m *Manager) endSession(st *reqState, id *Login, key string) {
 	st.ended()
 }
 
-// index records key, a session token (side false) or a side record (side
-// true), under the users of l until deadline.
-func (m *Manager) index(ctx context.Context, l *Login, key string, side bool, deadline int64) error {
-	exp := time.Unix(deadline, 0)
-	for _, user := range indexesOf(l, side) {
-		if err := m.st.AddUserSession(ctx, user, key, exp); err != nil {
-			return fmt.Errorf("session: index session: %w", err)
-		}
-	}
-	return nil
-}
-
-// unindex drops a dead key from the user index. Failure is harmless (the
-// entry points at a revoked key and expires), so it is only logged.
-func (m *Manager) unindex(ctx context.Context, l *Login, key string, side bool) {
-	for _, user := range indexesOf(l, side) {
-		if err := m.st.RemoveUserSession(ctx, user, key); err != nil {
-			m.log.Warn("session: could not remove an ended session from the user index", "err", err)
-		}
-	}
-}
-
-// indexesOf lists the index names of l's sessions or side records.
-func indexesOf(l *Login, side bool) []string {
-	users := make([]string, 0, 2)
-	users = append(users, kakaoIndex(l.KakaoID))
-	if l.UserID != "" {
-		users = append(users, hostIndex(l.UserID))
-	}
-	if side {
-		for i, u := range users {
-			users[i] = sideIndex(u)
-		}
-	}
-	return users
-}
-
 // LogOut ends the request's session: scs destroys it (it is deleted in the
 // store and revoked, so no request that loaded it earlier can save it
 // again, even one that is still running), its tokens and flows side records

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -85,46 +84,6 @@ func New(st store.SessionStore, cfg Config) (*Manager, error) {
 	m.SessionManager = sm
 	return m, nil
 }
-
-// RevokeKakaoUser ends every session of the Kakao user kakaoID (logout
-// everywhere, unlink, Kakao's unlink callback) and reports how many it
-// ended. A request that loaded one of them earlier cannot save it again.
-func (m *Manager) RevokeKakaoUser(ctx context.Context, kakaoID int64) (int, error) {
-	n, err := m.revoke(ctx, kakaoIndex(kakaoID))
-	if err != nil {
-		return n, fmt.Errorf("session: revoke Kakao user sessions: %w", err)
-	}
-	return n, nil
-}
-
-// RevokeHostUser ends every session logged in as the host user userID and
-// reports how many it ended.
-func (m *Manager) RevokeHostUser(ctx context.Context, userID string) (int, error) {
-	n, err := m.revoke(ctx, hostIndex(userID))
-	if err != nil {
-		return n, fmt.Errorf("session: revoke host user sessions: %w", err)
-	}
-	return n, nil
-}
-
-// revoke ends the sessions indexed under user, side records first: a
-// renewal racing it checks, after saving under its new token, that its
-// tokens side record is live, so either that check sees the side record
-// revoked, or the new token was indexed before the sessions below were
-// listed and is revoked with them.
-func (m *Manager) revoke(ctx context.Context, user string) (int, error) {
-	if _, err := m.st.RevokeUser(ctx, sideIndex(user)); err != nil {
-		return 0, err
-	}
-	return m.st.RevokeUser(ctx, user)
-}
-
-func kakaoIndex(id int64) string     { return "kakao:" + strconv.FormatInt(id, 10) }
-func hostIndex(userID string) string { return "user:" + userID }
-
-// sideIndex is the index of the side records of user's sessions, apart
-// from the sessions themselves so RevokeUser's count stays one per session.
-func sideIndex(user string) string { return "side:" + user }
 
 // Store returns the store given to New. kakaogin finds the other roles it
 // needs on it by type assertion: its locks (store.Locker, for the token

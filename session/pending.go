@@ -104,3 +104,43 @@ func (m *Manager) Pending(c *gin.Context) (*Pending, bool) {
 	}
 	return p, true
 }
+
+func decodePending(sec []byte) *Pending {
+	r := reader[string]{b: string(sec)}
+	p := &Pending{Kind: r.str(maxString), Candidate: r.str(maxString)}
+	r.loginInto(&p.Login, nil)
+	p.Email = r.str(maxString)
+	p.EmailVerified = r.byte1() == 1
+	p.NeedsAgreement = r.scopes()
+	p.CreatedAt = r.time()
+	p.ExpiresAt = r.time()
+	if r.err != nil {
+		return nil
+	}
+	return p
+}
+
+func appendPending(b []byte, p *Pending) ([]byte, error) {
+	var err error
+	for _, s := range [...]string{p.Kind, p.Candidate} {
+		if b, err = appendStr(b, s, maxString, "pending field"); err != nil {
+			return b, err
+		}
+	}
+	if b, err = appendLogin(b, &p.Login); err != nil {
+		return b, err
+	}
+	if b, err = appendStr(b, p.Email, maxString, "email"); err != nil {
+		return b, err
+	}
+	verified := byte(0)
+	if p.EmailVerified {
+		verified = 1
+	}
+	b = append(b, verified)
+	if b, err = appendScopes(b, p.NeedsAgreement); err != nil {
+		return b, err
+	}
+	b = appendTime(b, p.CreatedAt)
+	return appendTime(b, p.ExpiresAt), nil
+}
