@@ -525,6 +525,14 @@ func TestPendingIsNeverLoggedIn(t *testing.T) {
 			}
 		})
 	}
+	t.Run("POST logout without the CSRF token is refused (C65)", func(t *testing.T) {
+		if status, _, _ := b.post("/auth/kakao/logout", nil, false); status != http.StatusForbidden {
+			t.Fatalf("status %d, want 403", status)
+		}
+		if status, _, _ := b.get("/pending"); status != http.StatusOK {
+			t.Fatal("a logout without the CSRF token dropped the pending signup")
+		}
+	})
 	for _, path := range []string{"/whoami", "/private", "/kakao/me"} {
 		t.Run("GET "+path+" does not see a login", func(t *testing.T) {
 			status, body, _ := b.step(path)

@@ -85,6 +85,9 @@ func (k *Kakao) checkLogoutRequest(c *gin.Context) bool {
 	if _, ok := k.current(c); ok {
 		return k.checkCSRF(c)
 	}
+	if _, ok := k.sessions.Pending(c); ok {
+		return k.checkCSRF(c) // a forged logout would drop the pending signup
+	}
 	if err := k.crossOrigin.Check(c.Request); err != nil {
 		k.fail(c, newError(http.StatusForbidden, CodeForbidden, err))
 		return false
