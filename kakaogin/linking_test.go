@@ -525,7 +525,7 @@ func TestPendingIsNeverLoggedIn(t *testing.T) {
 			}
 		})
 	}
-	t.Run("POST logout without the CSRF token is refused (C65)", func(t *testing.T) {
+	t.Run("POST logout without the CSRF token is refused (C66)", func(t *testing.T) {
 		if status, _, _ := b.post("/auth/kakao/logout", nil, false); status != http.StatusForbidden {
 			t.Fatalf("status %d, want 403", status)
 		}
