@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/kakaologin/kakaologin/session"
 )
 
 // CSRF form field and header names.
@@ -24,11 +26,11 @@ const (
 // login replaces), so it never appears in the store. It is "" without
 // Kakao.Middleware.
 func CSRFToken(c *gin.Context) string {
-	v, ok := c.Get(kakaoKey)
-	if !ok {
+	m := session.Of(c)
+	if m == nil {
 		return ""
 	}
-	return v.(*Kakao).csrfToken(c)
+	return csrfTokenOf(m, c)
 }
 
 // CSRFInput returns a hidden form input carrying the CSRF token, for host
@@ -38,8 +40,12 @@ func CSRFInput(c *gin.Context) template.HTML {
 		template.HTMLEscapeString(CSRFToken(c)) + `">`)
 }
 
-func (k *Kakao) csrfToken(c *gin.Context) string {
-	secret := k.sessions.CSRFSecret(c)
+func (k *Kakao) csrfToken(c *gin.Context) string { return csrfTokenOf(k.sessions, c) }
+
+// csrfTokenOf derives the CSRF token from the secret of the session sm
+// loaded for c.
+func csrfTokenOf(sm *session.Manager, c *gin.Context) string {
+	secret := sm.CSRFSecret(c)
 	if secret == nil {
 		return ""
 	}

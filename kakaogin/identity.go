@@ -46,11 +46,11 @@ func (id Identity) HasScopes(items ...string) bool {
 // the request has no logged-in session (a session holding only a pending
 // login flow is not logged in). Kakao.Middleware must have run.
 func CurrentUser(c *gin.Context) (Identity, bool) {
-	v, ok := c.Get(kakaoKey)
-	if !ok {
+	m := session.Of(c)
+	if m == nil {
 		return Identity{}, false
 	}
-	l, ok := v.(*Kakao).current(c)
+	l, ok := currentOf(m, c)
 	if !ok {
 		return Identity{}, false
 	}
@@ -61,7 +61,13 @@ func CurrentUser(c *gin.Context) (Identity, bool) {
 // request is logged in, and as whom. A pending signup or proof is not a
 // login (session.Manager.Current says so).
 func (k *Kakao) current(c *gin.Context) (*session.Login, bool) {
-	return k.sessions.Current(c)
+	return currentOf(k.sessions, c)
+}
+
+// currentOf is current for the session manager sm; CurrentUser, which has
+// no *Kakao, finds sm through the request.
+func currentOf(sm *session.Manager, c *gin.Context) (*session.Login, bool) {
+	return sm.Current(c)
 }
 
 // RequireLogin lets only logged-in requests through. Others get a 303 to

@@ -137,7 +137,6 @@ func (k *Kakao) API() *kakaoapi.Client { return k.api }
 func (k *Kakao) Middleware() gin.HandlerFunc {
 	load := k.sessions.Middleware()
 	return func(c *gin.Context) {
-		c.Set(kakaoKey, k)
 		if k.webhookPath != "" && c.FullPath() == k.webhookPath {
 			c.Next() // Kakao's webhook: no session, no cookie
 			return
@@ -238,9 +237,6 @@ func (k *Kakao) retryURL(code ErrorCode) string {
 func (k *Kakao) event(ctx context.Context, name string, attrs ...any) {
 	k.cfg.Logger.InfoContext(ctx, "kakaogin: "+name, attrs...)
 }
-
-// kakaoKey is the Gin context key of the *Kakao serving the request.
-const kakaoKey = "kakaogin.kakao"
 
 // randomToken returns 32 random bytes, base64url-encoded.
 func randomToken() string {

@@ -42,8 +42,7 @@ func (m *Manager) Middleware() gin.HandlerFunc {
 			st.fail(err)
 			return
 		}
-		c.Request = c.Request.WithContext(st.ctx)
-		c.Set(m, st)
+		c.Request = c.Request.WithContext(st) // st is scs's context and finds itself
 		c.Writer = st
 		finished := false
 		defer func() {
@@ -62,9 +61,31 @@ func (m *Manager) Middleware() gin.HandlerFunc {
 
 // req returns the request's session, or nil without the Middleware.
 func (m *Manager) req(c *gin.Context) *reqState {
-	v, _ := c.Get(m)
-	st, _ := v.(*reqState)
+	if st := stateOf(c); st != nil && st.m == m {
+		return st
+	}
+	return nil
+}
+
+// stateOf returns the session state the Middleware put on the request's
+// context, or nil.
+func stateOf(c *gin.Context) *reqState {
+	if c.Request == nil {
+		return nil
+	}
+	st, _ := c.Request.Context().Value(stateKey{}).(*reqState)
 	return st
+}
+
+// Of returns the Manager whose Middleware loaded the request's session, or
+// nil when none did. It lets code that serves any Manager (such as
+// kakaogin's CurrentUser) find the session without a value of its own on
+// the Gin context.
+func Of(c *gin.Context) *Manager {
+	if st := stateOf(c); st != nil {
+		return st.m
+	}
+	return nil
 }
 
 // start runs once, before the first byte of the response: it saves the

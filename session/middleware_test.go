@@ -463,3 +463,60 @@ func TestMethodsWithoutMiddleware(t *testing.T) {
 		}
 	}
 }
+
+type (
+	outerKey struct{}
+	innerKey struct{}
+)
+
+// TestOfFindsTheSessionThroughTheContext: the Middleware puts the session on
+// the request's context, not on the Gin context. Of finds its Manager;
+// values of contexts wrapped before and after it stay visible, and scs's
+// own API works with c.Request.Context() after a logout in the same request.
+func TestOfFindsTheSessionThroughTheContext(t *testing.T) {
+	e := newEnv(t)
+	if got := Of(&gin.Context{}); got != nil {
+		t.Fatalf("Of without a request = %p", got)
+	}
+	bare := gin.New()
+	bare.GET("/of", func(c *gin.Context) {
+		if Of(c) != nil {
+			t.Error("Of found a session without the Middleware")
+		}
+		c.Status(http.StatusNoContent)
+	})
+	bare.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/of", nil))
+
+	r := gin.New()
+	r.Use(func(c *gin.Context) {
+		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), outerKey{}, "outer"))
+	}, e.m.Middleware())
+	r.POST("/check", func(c *gin.Context) {
+		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), innerKey{}, "inner"))
+		ctx := c.Request.Context()
+		switch {
+		case Of(c) != e.m:
+			c.String(http.StatusInternalServerError, "Of did not find the Manager")
+		case ctx.Value(outerKey{}) != "outer" || ctx.Value(innerKey{}) != "inner":
+			c.String(http.StatusInternalServerError, "context values lost")
+		case len(c.Keys) != 0:
+			c.String(http.StatusInternalServerError, "the session is on the Gin context: %v", c.Keys)
+		default:
+			if err := e.m.LogIn(c, typicalLogin(), nil); err != nil {
+				c.String(http.StatusInternalServerError, "login: %v", err)
+				return
+			}
+			if err := e.m.LogOut(c); err != nil {
+				c.String(http.StatusInternalServerError, "logout: %v", err)
+				return
+			}
+			e.m.Put(c.Request.Context(), "flash", "bye") // scs's data after the session ended
+			c.String(http.StatusOK, "%s", e.m.PopString(c.Request.Context(), "flash"))
+		}
+	})
+	w := httptest.NewRecorder()
+	r.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/check", nil))
+	if w.Code != http.StatusOK || w.Body.String() != "bye" {
+		t.Fatalf("%d %q", w.Code, w.Body.String())
+	}
+}

@@ -11,6 +11,32 @@ import (
 	"github.com/kakaologin/kakaologin/store"
 )
 
+// stateKey finds a request's *reqState through its context.
+type stateKey struct{}
+
+// The request state is also the request's context: scs's context (the
+// request's own plus scs's session data) that answers stateKey with itself.
+// Host code that calls scs's API with c.Request.Context() reaches scs's
+// data through it, and the Manager finds the state without a value on the
+// Gin context (whose map would cost two allocations per request).
+
+// Deadline is the request context's deadline.
+func (st *reqState) Deadline() (time.Time, bool) { return st.ctx.Deadline() }
+
+// Done is the request context's Done channel.
+func (st *reqState) Done() <-chan struct{} { return st.ctx.Done() }
+
+// Err is the request context's error.
+func (st *reqState) Err() error { return st.ctx.Err() }
+
+// Value answers stateKey with st and every other key from scs's context.
+func (st *reqState) Value(key any) any {
+	if _, ok := key.(stateKey); ok {
+		return st
+	}
+	return st.ctx.Value(key)
+}
+
 // maxAttempts bounds the compare-and-swap retries of one side-record change.
 const maxAttempts = 5
 
@@ -153,7 +179,6 @@ func (st *reqState) commitNow() error {
 // The request goes on as anonymous; the cookie is cleared.
 func (st *reqState) ended() {
 	st.ctx, _ = st.m.Load(st.base, "")
-	st.c.Request = st.c.Request.WithContext(st.ctx)
 	st.token, st.cur = "", nil
 	st.login, st.loginDone, st.tokens, st.tokRaw, st.tokKey, st.touchDue = nil, false, nil, nil, "", false
 }
