@@ -2,51 +2,23 @@ package kakaogin
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"testing"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kakaologin/kakaologin/internal/sessionbench"
 	"github.com/kakaologin/kakaologin/kakaogin/kakaotest"
 )
-
-// nullWriter is a minimal http.ResponseWriter, so that the benchmarks
-// measure Gin and the library rather than httptest.ResponseRecorder.
-type nullWriter struct {
-	h    http.Header
-	code int
-}
-
-func (w *nullWriter) Header() http.Header         { return w.h }
-func (w *nullWriter) Write(b []byte) (int, error) { return len(b), nil }
-func (w *nullWriter) WriteHeader(code int)        { w.code = code }
 
 // BenchmarkRequest measures, in one run, a bare Gin handler (the floor) and
 // the same handler behind Middleware + RequireLogin + CurrentUser for a
 // logged-in user (memory store, read-only).
 func BenchmarkRequest(b *testing.B) {
-	serve := func(b *testing.B, r *gin.Engine, cookie string) {
-		req := httptest.NewRequest(http.MethodGet, "/bench", nil)
-		if cookie != "" {
-			req.Header.Set("Cookie", cookie)
-		}
-		w := &nullWriter{h: http.Header{}}
-		b.ReportAllocs()
-		b.ResetTimer()
-		for b.Loop() {
-			clear(w.h)
-			w.code = 0
-			r.ServeHTTP(w, req)
-			if w.code != http.StatusOK {
-				b.Fatalf("status %d", w.code)
-			}
-		}
-	}
 	b.Run("bare-gin", func(b *testing.B) {
 		r := gin.New()
 		r.GET("/bench", func(c *gin.Context) { c.String(http.StatusOK, "hello") })
-		serve(b, r, "")
+		sessionbench.Requests(b, r, "/bench", "")
 	})
 	b.Run("require-login", func(b *testing.B) {
 		h := newHarness(b)
@@ -64,7 +36,7 @@ func BenchmarkRequest(b *testing.B) {
 		if len(cookies) == 0 {
 			b.Fatal("no session cookie after login")
 		}
-		serve(b, h.eng, cookies[0].Name+"="+cookies[0].Value)
+		sessionbench.Requests(b, h.eng, "/bench", cookies[0].Name+"="+cookies[0].Value)
 	})
 }
 
