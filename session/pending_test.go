@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
@@ -133,5 +134,28 @@ func TestHostValues(t *testing.T) {
 	e.do(http.MethodPost, "/logout", tok)
 	if got := body(e.do(http.MethodGet, "/flash", tok)); got != `""` {
 		t.Fatalf("flash after LogOut: %s", got)
+	}
+}
+
+// TestHostValueThroughADerivedContext: a host value put with a context
+// derived from the request's (as middleware and handlers make them) is
+// saved too; a request that only reads the login changes nothing.
+func TestHostValueThroughADerivedContext(t *testing.T) {
+	e := newEnv(t)
+	type traceKey struct{}
+	e.r.POST("/cart", func(c *gin.Context) {
+		ctx := context.WithValue(c.Request.Context(), traceKey{}, "t-1")
+		e.m.Put(ctx, "cart", "apple")
+	})
+	e.r.GET("/cart", func(c *gin.Context) { c.String(http.StatusOK, "%s", e.m.GetString(c.Request.Context(), "cart")) })
+	tok := e.login()
+	before, _ := e.stored(tok)
+	e.do(http.MethodGet, "/me", tok)
+	if after, _ := e.stored(tok); string(after) != string(before) {
+		t.Fatal("a read-only request rewrote the session")
+	}
+	e.do(http.MethodPost, "/cart", tok)
+	if got := body(e.do(http.MethodGet, "/cart", tok)); got != "apple" {
+		t.Fatalf("cart = %q after a Put through a derived context", got)
 	}
 }

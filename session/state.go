@@ -30,10 +30,16 @@ func (st *reqState) Done() <-chan struct{} { return st.ctx.Done() }
 func (st *reqState) Err() error { return st.ctx.Err() }
 
 // Value answers stateKey with st and every other key from scs's context.
+// Every call of scs's API with the request's context looks up scs's data
+// through here, so a lookup of any other key marks the session as
+// possibly changed by scs's API, and flush then asks scs for its status;
+// a request that made no such call saves scs that question (and the
+// allocation it costs).
 func (st *reqState) Value(key any) any {
 	if _, ok := key.(stateKey); ok {
 		return st
 	}
+	st.scsUsed = true
 	return st.ctx.Value(key)
 }
 
@@ -64,6 +70,7 @@ type reqState struct {
 	tokKey    string    // the side key tokRaw was read from
 
 	touchDue    bool
+	scsUsed     bool // scs's data may have been changed through the request's context
 	discard     bool // LogOut of a session never saved: commit nothing
 	started     bool // the pre-first-byte commit ran
 	failed      bool // the response was replaced by the error page
@@ -127,6 +134,7 @@ func (st *reqState) draft() *draft {
 // change stores d as the session's state; scs commits it before the
 // first byte of the response, or at once through commitNow.
 func (st *reqState) change(d *draft) {
+	st.scsUsed = true
 	st.m.Put(st.ctx, recordKey, d)
 	st.cur = d
 	st.loginDone, st.tokens, st.discard = false, nil, false
@@ -189,7 +197,11 @@ func (st *reqState) ended() {
 // modified to move the idle deadline at most once per TouchInterval.
 func (st *reqState) flush(status int) error {
 	m := st.m
-	switch m.Status(st.ctx) {
+	scsStatus := scs.Unmodified
+	if st.scsUsed {
+		scsStatus = m.Status(st.ctx)
+	}
+	switch scsStatus {
 	case scs.Destroyed:
 		st.token = ""
 		return nil
