@@ -121,9 +121,9 @@ func TestFaultyHangUntilContextEnds(t *testing.T) {
 	// R15), as a driver would: ErrUnavailable plus the context's cause.
 	f := newFaulty(t)
 	f.Set(storetest.Find, storetest.Fault{Hang: true})
+	start := time.Now() // before the deadline is set, so it is at least 50ms away
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
-	start := time.Now()
 	_, _, err := f.Find(ctx, "tok")
 	if took := time.Since(start); took < 50*time.Millisecond || took > 5*time.Second {
 		t.Errorf("hung call returned after %v, want at the 50ms deadline", took)
