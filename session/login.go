@@ -184,7 +184,7 @@ func (st *reqState) renew(ctx context.Context, sealed []byte, change func(d *dra
 		oldHash = hashToken(st.token)
 	}
 	// From here on, failing ends the session.
-	st.scsUsed = true
+	st.scsUsed.Store(true)
 	if err := m.SessionManager.RenewToken(st.ctx); err != nil {
 		m.endSession(st, newID, key)
 		return fmt.Errorf("session: renew token: %w", err)
@@ -270,7 +270,7 @@ func (m *Manager) LogOut(c *gin.Context) error {
 	ctx := c.Request.Context()
 	hash, d := hashToken(st.token), st.draft()
 	id := d.identity()
-	st.scsUsed = true
+	st.scsUsed.Store(true)
 	if err := m.Destroy(st.ctx); err != nil {
 		return fmt.Errorf("session: log out: %w", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -21,26 +23,33 @@ type stateKey struct{}
 // Gin context (whose map would cost two allocations per request).
 
 // Deadline is the request context's deadline.
-func (st *reqState) Deadline() (time.Time, bool) { return st.ctx.Deadline() }
+func (st *reqState) Deadline() (time.Time, bool) { return st.base.Deadline() }
 
 // Done is the request context's Done channel.
-func (st *reqState) Done() <-chan struct{} { return st.ctx.Done() }
+func (st *reqState) Done() <-chan struct{} { return st.base.Done() }
 
 // Err is the request context's error.
-func (st *reqState) Err() error { return st.ctx.Err() }
+func (st *reqState) Err() error { return st.base.Err() }
 
 // Value answers stateKey with st and every other key from scs's context.
 // Every call of scs's API with the request's context looks up scs's data
 // through here, so a lookup of any other key marks the session as
 // possibly changed by scs's API, and flush then asks scs for its status;
 // a request that made no such call saves scs that question (and the
-// allocation it costs).
+// allocation it costs). A context is shared with other goroutines (an
+// outbound call's dialer, say), hence the atomic flag and the lock around
+// the scs context, which ended replaces.
 func (st *reqState) Value(key any) any {
 	if _, ok := key.(stateKey); ok {
 		return st
 	}
-	st.scsUsed = true
-	return st.ctx.Value(key)
+	if !st.scsUsed.Load() {
+		st.scsUsed.Store(true)
+	}
+	st.mu.RLock()
+	ctx := st.ctx
+	st.mu.RUnlock()
+	return ctx.Value(key)
 }
 
 // maxAttempts bounds the compare-and-swap retries of one side-record change.
@@ -54,6 +63,7 @@ type reqState struct {
 	m    *Manager
 	c    *gin.Context
 	base context.Context // the request's context, without session data
+	mu   sync.RWMutex    // guards ctx against Value calls from other goroutines
 	ctx  context.Context // base plus scs's session data
 
 	sent       string // well-formed token the browser sent, or ""
@@ -70,12 +80,12 @@ type reqState struct {
 	tokKey    string    // the side key tokRaw was read from
 
 	touchDue    bool
-	scsUsed     bool // scs's data may have been changed through the request's context
-	discard     bool // LogOut of a session never saved: commit nothing
-	started     bool // the pre-first-byte commit ran
-	failed      bool // the response was replaced by the error page
-	passthrough bool // the error handler is writing
-	abandoned   bool // the handler panicked
+	scsUsed     atomic.Bool // scs's data may have been changed through the request's context (contexts are shared between goroutines)
+	discard     bool        // LogOut of a session never saved: commit nothing
+	started     bool        // the pre-first-byte commit ran
+	failed      bool        // the response was replaced by the error page
+	passthrough bool        // the error handler is writing
+	abandoned   bool        // the handler panicked
 }
 
 // load loads the session named by the cookie through scs. A missing,
@@ -134,7 +144,7 @@ func (st *reqState) draft() *draft {
 // change stores d as the session's state; scs commits it before the
 // first byte of the response, or at once through commitNow.
 func (st *reqState) change(d *draft) {
-	st.scsUsed = true
+	st.scsUsed.Store(true)
 	st.m.Put(st.ctx, recordKey, d)
 	st.cur = d
 	st.loginDone, st.tokens, st.discard = false, nil, false
@@ -186,7 +196,10 @@ func (st *reqState) commitNow() error {
 // ended forgets the current session: it was revoked, deleted or expired.
 // The request goes on as anonymous; the cookie is cleared.
 func (st *reqState) ended() {
-	st.ctx, _ = st.m.Load(st.base, "")
+	ctx, _ := st.m.Load(st.base, "")
+	st.mu.Lock()
+	st.ctx = ctx
+	st.mu.Unlock()
 	st.token, st.cur = "", nil
 	st.login, st.loginDone, st.tokens, st.tokRaw, st.tokKey, st.touchDue = nil, false, nil, nil, "", false
 }
@@ -198,7 +211,7 @@ func (st *reqState) ended() {
 func (st *reqState) flush(status int) error {
 	m := st.m
 	scsStatus := scs.Unmodified
-	if st.scsUsed {
+	if st.scsUsed.Load() {
 		scsStatus = m.Status(st.ctx)
 	}
 	switch scsStatus {
