@@ -3,7 +3,7 @@ package main
 // A small layer over chromedp for the browser test: start Debian's chromium
 // (headless), open isolated browser contexts, click through pages, wait for
 // their key text and save a PNG screenshot of each page under
-// testdata/artifacts/<test>/ at the repository root.
+// testdata/artifacts/<test>/ of the module root (git ignores them).
 
 import (
 	"context"
