@@ -166,24 +166,11 @@ type consentItemJSON struct {
 
 // handleRevokeConsent is POST consent/revoke (scope=…, next=…).
 func (k *Kakao) handleRevokeConsent(c *gin.Context) {
-	if !k.checkCSRF(c) {
-		return
-	}
-	if _, ok := CurrentUser(c); !ok {
-		k.loginRequired(c)
-		return
-	}
-	ids, next, ok := k.manageForm(c, "scope")
-	if !ok {
-		return
-	}
-	if err := k.RevokeConsent(c, ids...); err != nil {
-		k.manageFail(c, err)
-		return
-	}
-	granted := []string{}
-	if id, ok := CurrentUser(c); ok && id.Scopes != nil {
-		granted = id.Scopes
-	}
-	k.manageDone(c, next, gin.H{"ok": true, "revoked": ids, "scopes": granted})
+	k.handleRevoke(c, "scope", k.RevokeConsent, func(ids []string) gin.H {
+		granted := []string{}
+		if l, ok := k.current(c); ok && l.Scopes != nil {
+			granted = l.Scopes
+		}
+		return gin.H{"ok": true, "revoked": ids, "scopes": granted}
+	})
 }

@@ -50,7 +50,7 @@ func CurrentUser(c *gin.Context) (Identity, bool) {
 	if m == nil {
 		return Identity{}, false
 	}
-	l, ok := currentOf(m, c)
+	l, ok := m.Current(c)
 	if !ok {
 		return Identity{}, false
 	}
@@ -61,13 +61,7 @@ func CurrentUser(c *gin.Context) (Identity, bool) {
 // request is logged in, and as whom. A pending signup or proof is not a
 // login (session.Manager.Current says so).
 func (k *Kakao) current(c *gin.Context) (*session.Login, bool) {
-	return currentOf(k.sessions, c)
-}
-
-// currentOf is current for the session manager sm; CurrentUser, which has
-// no *Kakao, finds sm through the request.
-func currentOf(sm *session.Manager, c *gin.Context) (*session.Login, bool) {
-	return sm.Current(c)
+	return k.sessions.Current(c) // CurrentUser asks the same Manager, found through the request
 }
 
 // RequireLogin lets only logged-in requests through. Others get a 303 to

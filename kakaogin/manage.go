@@ -135,6 +135,28 @@ func (k *Kakao) manageForm(c *gin.Context, field string) (items []string, next s
 
 // manageDone answers a successful POST: JSON body for JSON clients, else a
 // 303 to next when it is an acceptable return-to, or the default page.
+// handleRevoke is a POST that withdraws the items named by the form field
+// (consent items or service terms): CSRF-checked, for a logged-in user;
+// revoke does the work and done adds to the answer what it changed.
+func (k *Kakao) handleRevoke(c *gin.Context, field string, revoke func(*gin.Context, ...string) error, done func(items []string) gin.H) {
+	if !k.checkCSRF(c) {
+		return
+	}
+	if _, ok := k.current(c); !ok {
+		k.loginRequired(c)
+		return
+	}
+	items, next, ok := k.manageForm(c, field)
+	if !ok {
+		return
+	}
+	if err := revoke(c, items...); err != nil {
+		k.manageFail(c, err)
+		return
+	}
+	k.manageDone(c, next, done(items))
+}
+
 func (k *Kakao) manageDone(c *gin.Context, next string, body gin.H) {
 	setPageHeaders(c.Writer.Header(), "")
 	if wantsJSON(c.Request) {

@@ -131,20 +131,7 @@ func (k *Kakao) handleServiceTerms(c *gin.Context) {
 
 // handleRevokeServiceTerms is POST terms/revoke (tags=…, next=…).
 func (k *Kakao) handleRevokeServiceTerms(c *gin.Context) {
-	if !k.checkCSRF(c) {
-		return
-	}
-	if _, ok := CurrentUser(c); !ok {
-		k.loginRequired(c)
-		return
-	}
-	tags, next, ok := k.manageForm(c, "tags")
-	if !ok {
-		return
-	}
-	if err := k.RevokeServiceTerms(c, tags...); err != nil {
-		k.manageFail(c, err)
-		return
-	}
-	k.manageDone(c, next, gin.H{"ok": true, "revoked": tags})
+	k.handleRevoke(c, "tags", k.RevokeServiceTerms, func(tags []string) gin.H {
+		return gin.H{"ok": true, "revoked": tags}
+	})
 }
