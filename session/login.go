@@ -93,7 +93,17 @@ func (m *Manager) LogIn(c *gin.Context, l *Login, ts *TokenSet) error {
 	if nl.LoggedInAt.IsZero() {
 		nl.LoggedInAt = now
 	}
-	sealed, err := m.sealOrEmpty(ts, &nl)
+	return m.changeIdentity(c, st, ts, &nl, func(d *draft) {
+		d.login, d.pending = &nl, nil
+		d.deadline = now.Add(m.cfg.Lifetime).Unix()
+	})
+}
+
+// changeIdentity is the common part of LogIn and HoldPending: ts is sealed
+// for who, the session gets a new CSRF secret, and set applies the new
+// state, all saved under a renewed token.
+func (m *Manager) changeIdentity(c *gin.Context, st *reqState, ts *TokenSet, who *Login, set func(*draft)) error {
+	sealed, err := m.sealOrEmpty(ts, who)
 	if err != nil {
 		return err
 	}
@@ -102,8 +112,8 @@ func (m *Manager) LogIn(c *gin.Context, l *Login, ts *TokenSet) error {
 		return fmt.Errorf("session: CSRF secret: %w", err)
 	}
 	return st.renew(c.Request.Context(), sealed, func(d *draft) {
-		d.login, d.pending, d.csrf = &nl, nil, csrf
-		d.deadline = now.Add(m.cfg.Lifetime).Unix()
+		set(d)
+		d.csrf = csrf
 	})
 }
 

@@ -1,7 +1,6 @@
 package session
 
 import (
-	"crypto/rand"
 	"fmt"
 	"slices"
 	"time"
@@ -71,16 +70,8 @@ func (m *Manager) HoldPending(c *gin.Context, p *Pending, ts *TokenSet) error {
 		np.ExpiresAt = np.CreatedAt.Add(PendingLifetime)
 	}
 	np.ExpiresAt = np.ExpiresAt.Truncate(time.Second).UTC()
-	sealed, err := m.sealOrEmpty(ts, &np.Login)
-	if err != nil {
-		return err
-	}
-	csrf := make([]byte, csrfSize)
-	if _, err := rand.Read(csrf); err != nil {
-		return fmt.Errorf("session: CSRF secret: %w", err)
-	}
-	return st.renew(c.Request.Context(), sealed, func(d *draft) {
-		d.login, d.pending, d.csrf = nil, &np, csrf
+	return m.changeIdentity(c, st, ts, &np.Login, func(d *draft) {
+		d.login, d.pending = nil, &np
 	})
 }
 
