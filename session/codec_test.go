@@ -95,6 +95,10 @@ func TestRecordRejects(t *testing.T) {
 		"varint overflow":   append(bytes.Clone(good[:headerSize]), tagHost, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f),
 		"short CSRF secret": append(bytes.Clone(good[:headerSize]), tagCSRF, 1, 0),
 		"bad scope code":    append(bytes.Clone(good[:headerSize]), tagLogin, 0, 0, 0, 0, 1, 200, 0, 0),
+		// Issue 11 point 9: the scanner accepted times the decoder refuses.
+		"login time out of range": appendUvarint(append(bytes.Clone(good[:headerSize]), tagLogin, 0, 0, 0, 0, 0, 0), 1<<41),
+		"pending time out of range": appendUvarint(append(bytes.Clone(good[:headerSize]), tagPending,
+			0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 1<<41),
 	}
 	for name, b := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -74,8 +74,8 @@ func scanRecordInto(rec *record, b []byte) error {
 			r.str(maxString) // email
 			r.byte1()        // email verified
 			r.skipScopes()   // needs agreement
-			r.uvarint()      // created
-			r.uvarint()      // expires
+			r.time()         // created
+			r.time()         // expires
 			rec.pending = b[start:r.off]
 		case tagCSRF:
 			if rec.csrf = r.str(csrfSize); len(rec.csrf) != csrfSize {
@@ -98,8 +98,8 @@ func (r *reader[T]) skipLogin() {
 	r.str(maxString) // nickname
 	r.str(maxString) // image URL
 	r.skipScopes()
-	r.uvarint() // logged in at
-	r.uvarint() // auth time
+	r.time() // logged in at: r.time, not r.uvarint, so that scanning
+	r.time() // refuses exactly what decoding refuses (an out-of-range time)
 }
 
 // decodeLogin materialises a login section. All strings share one copy of
