@@ -148,6 +148,16 @@ type LoginConfig struct {
 	// Kakao console: no ID token is requested or expected, and the
 	// identity comes from user info alone. Default false.
 	DisableOIDC bool
+	// NewSessionsPerMinute bounds the logins that browsers without a
+	// session may start from one client address (an IPv6 /64 counts as
+	// one) per minute and app instance. Each such start stores a small
+	// session that lives at most ten minutes unless the login finishes;
+	// the bound keeps a flood of cookieless requests from filling the
+	// store. A start beyond it gets 429 with a "try again in a minute"
+	// page; browsers that already have a session are never counted.
+	// Raise it when many users share one address (a large NAT) and log in
+	// at once. Default 60.
+	NewSessionsPerMinute int
 	// OnLogin runs when a login is about to complete: through the login
 	// route (re-authentication included) or CompletePending, after any
 	// link was made and before the session is saved. Returning an error

@@ -23,8 +23,11 @@ const (
 // CSRFToken returns the CSRF token of the request's session, to be sent
 // back with every state-changing POST as the form field csrf_token or the
 // header X-CSRF-Token. It is derived from the session's secret (which a
-// login replaces), so it never appears in the store. It is "" without
-// Kakao.Middleware.
+// login replaces), so it never appears in the store; a visitor without a
+// session gets one derived from a nonce cookie instead, so rendering a
+// form for anonymous visitors (and crawlers) stores nothing. It is ""
+// without Kakao.Middleware, or when the visitor has no session and the
+// response has already started (call it before writing the body).
 func CSRFToken(c *gin.Context) string {
 	m := session.Of(c)
 	if m == nil {

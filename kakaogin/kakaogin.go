@@ -1,6 +1,8 @@
 package kakaogin
 
 import (
+	"time"
+
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -46,6 +48,8 @@ type Kakao struct {
 	consentable map[string]bool
 	// callbackFails throttles clients whose callbacks keep failing.
 	callbackFails *failLimiter
+	// newSessions bounds the sessions login starts create per client.
+	newSessions *failLimiter
 	// crossOrigin refuses cross-site state-changing requests.
 	crossOrigin *http.CrossOriginProtection
 }
@@ -87,7 +91,8 @@ func New(cfg Config) (*Kakao, error) {
 		return nil, fmt.Errorf("kakaogin: error page template: %w", err)
 	}
 	k := &Kakao{cfg: s, api: api, sessions: s.Sessions, locks: locks, outbox: outbox, errors: er, consentable: map[string]bool{},
-		callbackFails: newFailLimiter(maxCallbackFailures, callbackFailWindow, s.Now)}
+		callbackFails: newFailLimiter(maxCallbackFailures, callbackFailWindow, s.Now),
+		newSessions:   newFailLimiter(s.Login.NewSessionsPerMinute, time.Minute, s.Now)}
 	k.oidc = idtoken.NewProvider(idtoken.Config{
 		Issuer: s.Endpoint.Issuer, ClientID: s.ClientID, Discovery: api, HTTPClient: api.HTTPClient(), Now: s.Now,
 	})

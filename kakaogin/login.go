@@ -79,6 +79,11 @@ func (k *Kakao) startFlow(c *gin.Context, f session.Flow, req kakaoapi.AuthReque
 	} else {
 		req.Scopes = withoutOpenID(req.Scopes)
 	}
+	if !k.sessions.HasSession(c) && !k.allowNewSession(c) {
+		c.Header("Retry-After", "60")
+		k.fail(c, newError(http.StatusTooManyRequests, CodeTooManyLogins, errors.New("too many login starts without a session from this client")))
+		return
+	}
 	if err := k.sessions.AddFlow(c, f); err != nil {
 		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
 		return

@@ -74,7 +74,7 @@ type messageEntry struct {
 
 // numMessages is the number of entries in messages. The compiler refuses
 // more entries than this; keep it exact, as fewer would leave empty ones.
-const numMessages = 24
+const numMessages = 25
 
 // messages returns the texts of all error codes. Texts say what happened
 // and what the user can do; they never contain request input or causes.
@@ -175,6 +175,10 @@ func messages() [numMessages]messageEntry {
 			koT: "잠시 후 다시 시도해 주세요", enT: "Please wait a moment",
 			ko: "로그인 시도가 너무 많이 실패했습니다. 1분 뒤에 다시 시도해 주세요.",
 			en: "Too many login attempts failed. Please try again in a minute."}},
+		{CodeTooManyLogins, message{
+			koT: "잠시 후 다시 시도해 주세요", enT: "Please wait a moment",
+			ko: "지금 이 네트워크에서 로그인 요청이 너무 많습니다. 1분 뒤에 다시 시도해 주세요.",
+			en: "Too many logins are being started from your network right now. Please try again in a minute."}},
 		{CodeInternal, message{
 			koT: "처리 중 오류", enT: "Something went wrong",
 			ko: "요청을 처리하는 중 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.",

@@ -63,6 +63,12 @@ func (cfg Config) validate() (*settings, error) {
 			return nil, configError("Login.AllowedReturnOrigins: %q is not an https origin", o)
 		}
 	}
+	switch n := s.Login.NewSessionsPerMinute; {
+	case n == 0:
+		s.Login.NewSessionsPerMinute = defaultNewSessionsPerMinute
+	case n < 0:
+		return nil, configError("Login.NewSessionsPerMinute must be positive")
+	}
 	if err := s.validateLinking(); err != nil {
 		return nil, err
 	}

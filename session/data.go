@@ -1,8 +1,6 @@
 package session
 
 import (
-	"bytes"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"time"
@@ -128,31 +126,4 @@ func (m *Manager) SetTokens(c *gin.Context, ts *TokenSet) error {
 	}
 	st.tokRaw, st.tokKey, st.tokens = b, key, nil
 	return nil
-}
-
-// CSRFSecret returns the session's random 32-byte CSRF secret, creating it
-// on first use; a new one is saved with the session before the response's
-// first byte. LogIn replaces it. It returns nil without the Middleware. If
-// two first requests of one session race, the secret saved last wins and
-// the other request's copy does not verify.
-func (m *Manager) CSRFSecret(c *gin.Context) []byte {
-	st := m.req(c)
-	if st == nil {
-		return nil
-	}
-	rec, d := st.state()
-	switch {
-	case d != nil && len(d.csrf) == csrfSize:
-		return bytes.Clone(d.csrf)
-	case d == nil && rec != nil && len(rec.csrf) == csrfSize:
-		return bytes.Clone(rec.csrf)
-	}
-	secret := make([]byte, csrfSize)
-	if _, err := rand.Read(secret); err != nil {
-		return nil
-	}
-	nd := st.draft()
-	nd.csrf = secret
-	st.change(nd)
-	return bytes.Clone(secret)
 }

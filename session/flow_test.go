@@ -160,3 +160,48 @@ func TestFlowValidationAndHostValues(t *testing.T) {
 		t.Errorf("removed host value b = %q", got)
 	}
 }
+
+// Issue 11 point 6; SECURITY C14: a session that a login start created
+// and that holds nothing but its flows is kept no longer than the flows
+// (FlowLifetime), not the idle timeout; once it holds a login or a host
+// value, the idle timeout applies again.
+func TestFlowOnlySessionIsShortLived(t *testing.T) {
+	e := newEnv(t) // idle timeout 30 min, FlowLifetime 10 min
+	e.r.GET("/start", func(c *gin.Context) {
+		if err := e.m.AddFlow(c, Flow{StateHash: "s", Purpose: "login"}); err != nil {
+			t.Error(err)
+		}
+	})
+	e.r.GET("/put", func(c *gin.Context) { e.m.Put(c.Request.Context(), "cart", "1") })
+	cases := []struct {
+		name  string
+		then  string // a request with the session after the start, or ""
+		alive bool   // at 11 minutes
+	}{
+		{"flows only", "", false},
+		{"host value added", "/put", true},
+		{"logged in", "/login", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tok, _ := sessionCookie(e.do(http.MethodGet, "/start", ""), e.m.cfg.CookieName)
+			if tc.then != "" {
+				method := http.MethodGet
+				if tc.then == "/login" {
+					method = http.MethodPost
+				}
+				if nt, ok := sessionCookie(e.do(method, tc.then, tok), e.m.cfg.CookieName); ok {
+					tok = nt
+				}
+			}
+			if _, ok := e.stored(tok); !ok {
+				t.Fatal("session not stored")
+			}
+			e.clock.Advance(FlowLifetime + time.Minute)
+			defer e.clock.Advance(-FlowLifetime - time.Minute)
+			if _, ok := e.stored(tok); ok != tc.alive {
+				t.Fatalf("stored after %v: %v, want %v", FlowLifetime+time.Minute, ok, tc.alive)
+			}
+		})
+	}
+}

@@ -32,6 +32,15 @@ type Login struct {
 	AuthTime time.Time
 }
 
+// HasSession reports whether the request's browser has a stored session,
+// logged in or not. A browser without one is an anonymous visitor whose
+// requests have cost the store nothing so far; kakaogin bounds how many
+// sessions one client address can create by starting logins.
+func (m *Manager) HasSession(c *gin.Context) bool {
+	st := m.req(c)
+	return st != nil && st.token != ""
+}
+
 // Current returns the login state of the request's session, or false when
 // the session is not logged in; a session holding a pending signup or
 // proof (see HoldPending) is not logged in. It is decoded on first use

@@ -35,6 +35,9 @@ type Manager struct {
 	log       *slog.Logger
 	idleSecs  int64
 	touchSecs int64
+
+	csrfKey        []byte // derives anonymous visitors' CSRF secrets
+	csrfCookieName string // the anonymous CSRF nonce's cookie
 }
 
 // New returns a Manager storing sessions in st: the sessions, and the
@@ -60,6 +63,9 @@ func New(st store.SessionStore, cfg Config) (*Manager, error) {
 		log:       cfg.Logger,
 		idleSecs:  int64(cfg.IdleTimeout / time.Second),
 		touchSecs: int64(cfg.TouchInterval / time.Second),
+
+		csrfKey:        deriveCSRFKey(cfg.SealKeys[0]),
+		csrfCookieName: cfg.CookieName + "_csrf",
 	}
 	sm := scs.New()
 	sm.Store = scsStore{m: m}
@@ -150,9 +156,23 @@ func (a scsStore) CommitCtx(ctx context.Context, token string, b []byte, expiry 
 	if len(b) >= headerSize {
 		deadline := int64(binary.BigEndian.Uint64(b[1:]))
 		seen := int64(binary.BigEndian.Uint64(b[seenOffset:]))
-		expiry = time.Unix(min(seen+a.m.idleSecs, deadline), 0)
+		idle := a.m.idleSecs
+		if holdsNoState(b) {
+			// Nothing but login flows (side records that live FlowLifetime)
+			// and perhaps a CSRF secret: kept no longer than its flows, so
+			// that login starts nobody finishes leave little behind.
+			idle = min(idle, int64(FlowLifetime/time.Second))
+		}
+		expiry = time.Unix(min(seen+idle, deadline), 0)
 	}
 	return a.m.st.Commit(ctx, hashToken(token), b, expiry)
+}
+
+// holdsNoState reports whether the record b holds no login, pending state
+// or host value.
+func holdsNoState(b []byte) bool {
+	var rec record
+	return scanRecordInto(&rec, b) == nil && rec.login == nil && rec.pending == nil && rec.host == nil
 }
 
 func (a scsStore) DeleteCtx(ctx context.Context, token string) error {

@@ -108,6 +108,9 @@ func (st *reqState) start(status int) {
 // the session ended or the browser's cookie named no live session.
 func (st *reqState) writeCookie() {
 	h := st.ResponseWriter.Header()
+	if st.newCSRFNonce {
+		h["Set-Cookie"] = append(h["Set-Cookie"], st.m.csrfCookie(st.csrfNonce))
+	}
 	if st.cookieSeen || st.token != "" {
 		if v := h["Vary"]; len(v) == 0 {
 			st.vary[0] = "Cookie" // per request, never a shared slice: a later handler may edit it in place

@@ -47,6 +47,7 @@ func TestCookieBeforeFirstByte(t *testing.T) {
 			e := newEnv(t)
 			var secret []byte
 			e.r.GET("/x", func(c *gin.Context) {
+				e.m.Put(c.Request.Context(), "k", "v") // a session to save
 				secret = e.m.CSRFSecret(c)
 				k.h(c)
 			})
@@ -331,6 +332,7 @@ func TestStoreDownAtLoad(t *testing.T) {
 func TestStoreDownMidRequest(t *testing.T) {
 	e := newEnv(t)
 	e.r.GET("/deferred", func(c *gin.Context) {
+		e.m.Put(c.Request.Context(), "k", "v")
 		e.m.CSRFSecret(c)
 		c.Header("Location", "/should-not-leak")
 		c.Redirect(http.StatusFound, "/next")
@@ -396,6 +398,7 @@ func TestStoreDownMidRequest(t *testing.T) {
 func TestPanicLeavesNoSession(t *testing.T) {
 	e := newEnv(t)
 	e.r.GET("/panic-deferred", func(c *gin.Context) {
+		e.m.Put(c.Request.Context(), "k", "v")
 		e.m.CSRFSecret(c)
 		panic("boom")
 	})
@@ -433,7 +436,7 @@ func TestPanicLeavesNoSession(t *testing.T) {
 	t.Run("Recovery installed after the middleware: 5xx drops deferred changes", func(t *testing.T) {
 		r := gin.New()
 		r.Use(e.m.Middleware(), gin.RecoveryWithWriter(io.Discard))
-		r.GET("/p", func(c *gin.Context) { e.m.CSRFSecret(c); panic("boom") })
+		r.GET("/p", func(c *gin.Context) { e.m.Put(c.Request.Context(), "k", "v"); panic("boom") })
 		e.faulty.ResetCalls()
 		w := httptest.NewRecorder()
 		r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/p", nil))

@@ -79,6 +79,9 @@ type reqState struct {
 	tokRaw    []byte    // the tokens side record as read (nil = not read)
 	tokKey    string    // the side key tokRaw was read from
 
+	csrfNonce    string // an anonymous browser's CSRF nonce, once asked for
+	newCSRFNonce bool   // csrfNonce is new: set its cookie
+
 	touchDue    bool
 	scsUsed     atomic.Bool // scs's data may have been changed through the request's context (contexts are shared between goroutines)
 	discard     bool        // LogOut of a session never saved: commit nothing
@@ -190,6 +193,12 @@ func (st *reqState) commitNow() error {
 		return fmt.Errorf("session: save: %w", err)
 	}
 	st.token = tok
+	// Saved: flush need not save again unless something changes from
+	// here on (a change, or a host value, sets scsUsed again; scs itself
+	// keeps reporting Modified, so without this every commitNow was
+	// followed by a second, identical write).
+	st.scsUsed.Store(false)
+	st.touchDue = false
 	return nil
 }
 
