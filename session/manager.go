@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+	"unsafe"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/kakaologin/kakaologin/store"
@@ -109,6 +110,13 @@ func (m *Manager) expired(rec *record, now time.Time) bool {
 // base64url SHA-256 of the token. A stolen store dump does not give usable
 // cookies.
 func hashToken(tok string) string {
+	var out [43]byte
+	hashTokenInto(&out, tok)
+	return string(out[:])
+}
+
+// hashTokenInto writes hashToken(tok) into out.
+func hashTokenInto(out *[43]byte, tok string) {
 	var buf [64]byte
 	var sum [32]byte
 	if len(tok) <= len(buf) {
@@ -117,9 +125,7 @@ func hashToken(tok string) string {
 	} else {
 		sum = sha256.Sum256([]byte(tok))
 	}
-	var out [43]byte
 	base64.RawURLEncoding.Encode(out[:], sum[:])
-	return string(out[:])
 }
 
 // validToken is the cheap format check done before any store lookup, so a
@@ -149,6 +155,12 @@ func validToken(s string) bool {
 type scsStore struct{ m *Manager }
 
 func (a scsStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	if st, ok := ctx.Value(stateKey{}).(*reqState); ok && st.m == a.m && token == st.sent && token != "" {
+		// The hash the Middleware computed into the request state; the
+		// string shares the state's memory, which is never written
+		// again, and lookups do not keep it.
+		return a.m.st.Find(ctx, unsafe.String(&st.sentHash[0], len(st.sentHash)))
+	}
 	return a.m.st.Find(ctx, hashToken(token))
 }
 

@@ -47,10 +47,14 @@ func (c scsCodec) Decode(b []byte) (time.Time, map[string]any, error) {
 	}
 	values := map[string]any{recordKey: rec}
 	if rec.host != nil {
-		if err := gob.NewDecoder(bytes.NewReader(rec.host)).Decode(&values); err != nil {
+		// A variable of its own: gob needs its address, which would move
+		// values to the heap on every load, host values or not.
+		host := values
+		if err := gob.NewDecoder(bytes.NewReader(rec.host)).Decode(&host); err != nil {
 			return time.Time{}, nil, fmt.Errorf("%w: host values: %w", errCorrupt, err)
 		}
-		values[recordKey] = rec
+		host[recordKey] = rec
+		values = host
 	}
 	return time.Unix(rec.deadline, 0), values, nil
 }

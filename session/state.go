@@ -52,6 +52,25 @@ func (st *reqState) Value(key any) any {
 	return ctx.Value(key)
 }
 
+// loadCtx is the context scs loads a session with: the request's own,
+// which also finds the request state (as the request state itself does),
+// so that the store adapter can use the token's hash computed into the
+// state instead of allocating one. It is not the request state itself,
+// whose Value reads scs's context, which is made from this one.
+type loadCtx struct {
+	context.Context
+	st *reqState
+}
+
+// Value answers stateKey with the request state, every other key from the
+// request's context.
+func (c *loadCtx) Value(key any) any {
+	if _, ok := key.(stateKey); ok {
+		return c.st
+	}
+	return c.Context.Value(key)
+}
+
 // maxAttempts bounds the compare-and-swap retries of one side-record change.
 const maxAttempts = 5
 
@@ -65,6 +84,9 @@ type reqState struct {
 	base context.Context // the request's context, without session data
 	mu   sync.RWMutex    // guards ctx against Value calls from other goroutines
 	ctx  context.Context // base plus scs's session data
+
+	lctx     loadCtx  // the context scs loads with: base, finding st
+	sentHash [43]byte // hashToken(sent), which Find looks up
 
 	sent       string // well-formed token the browser sent, or ""
 	cookieSeen bool   // the browser sent our cookie, valid or not
@@ -96,7 +118,11 @@ type reqState struct {
 // store failures are errors.
 func (st *reqState) load() error {
 	m := st.m
-	ctx, err := m.Load(st.base, st.sent)
+	st.lctx = loadCtx{Context: st.base, st: st}
+	if st.sent != "" {
+		hashTokenInto(&st.sentHash, st.sent)
+	}
+	ctx, err := m.Load(&st.lctx, st.sent)
 	if errors.Is(err, errCorrupt) {
 		m.log.Warn("session: stored session record is undecodable; starting a new session")
 		ctx, err = m.Load(st.base, "")
