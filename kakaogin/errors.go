@@ -39,6 +39,7 @@ const (
 	CodeNotRevocable       ErrorCode = "not_revocable"       // a required consent item or service term cannot be withdrawn
 	CodeNoOtherLogin       ErrorCode = "no_other_login"      // disconnecting Kakao would leave no way to log in
 	CodeTooManyAttempts    ErrorCode = "too_many_attempts"   // too many failed logins from this client; wait a minute
+	CodeCookiesBlocked     ErrorCode = "cookies_blocked"     // the browser sent no session cookie where one is needed
 )
 
 // Error is an error the library answers a request with: an HTTP status, a
