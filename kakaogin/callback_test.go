@@ -14,6 +14,7 @@ import (
 	"github.com/kakaologin/kakaologin/kakaogin/kakaotest"
 	"github.com/kakaologin/kakaologin/session"
 	"github.com/kakaologin/kakaologin/store/memory"
+	"github.com/kakaologin/kakaologin/store/storetest"
 )
 
 // TestCallbackBudgetNotSharedBehindNAT is issue 11, point 3, with C27 and
@@ -25,7 +26,14 @@ import (
 // flow of its own session, still completes, and does not count against
 // the address either.
 func TestCallbackBudgetNotSharedBehindNAT(t *testing.T) {
-	h := newHarness(t)
+	mem := memory.New()
+	t.Cleanup(func() { mem.Close() })
+	spy := storetest.NewFaulty(mem)
+	sm, err := session.New(spy, session.Config{SealKeys: [][]byte{testSealKey}, InsecureCookies: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, withConfig(func(c *Config) { c.Sessions = sm }))
 	honest, hostile := h.browser(), h.browser()
 	cb := honest.callbackURL(honest.toKakao("/auth/kakao/login?next=/private"))
 	hostile.toKakao("/auth/kakao/login") // a session (and a live flow) of its own: the sprayed states must not match it
@@ -67,7 +75,9 @@ func TestCallbackBudgetNotSharedBehindNAT(t *testing.T) {
 	}
 
 	// The hostile one is still refused, a state of another browser
-	// included (C17), and its requests cost no store writes.
+	// included (C17), and its refused requests write nothing to the store
+	// (each costs the session's read and one read of its flows).
+	spy.ResetCalls()
 	for _, s := range spray(5) {
 		if s != http.StatusTooManyRequests {
 			t.Fatalf("C27: hostile after the honest login: %d, want 429", s)
@@ -75,6 +85,13 @@ func TestCallbackBudgetNotSharedBehindNAT(t *testing.T) {
 	}
 	if status, _, _ := hostile.step(cb); status != http.StatusTooManyRequests {
 		t.Fatalf("C17: another browser's callback: %d, want 429", status)
+	}
+	writes := 0
+	for _, m := range []storetest.Method{storetest.Commit, storetest.CompareAndSwap, storetest.Delete, storetest.AddUserSession} {
+		writes += spy.Calls(m)
+	}
+	if reads := spy.Calls(storetest.Find); writes != 0 || reads > 2*6 {
+		t.Fatalf("C27: 6 refused callbacks cost %d store writes and %d reads", writes, reads)
 	}
 	if n := h.fake.Hits(kakaotest.PathToken); n != 1 {
 		t.Fatalf("C27: %d token requests, want 1", n)
