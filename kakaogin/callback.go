@@ -35,22 +35,31 @@ const callbackBudget = 10 * time.Second
 // session is renewed (against session fixation) and saved before the
 // redirect, so that a store failure shows an error page, not a redirect.
 func (k *Kakao) handleCallback(c *gin.Context) {
-	// A client whose callbacks keep failing is refused for a while, before
-	// anything else is looked at, so that spraying made-up codes cannot
-	// burn the app's Kakao quota. The client is Gin's ClientIP,
-	// which trusts forwarding headers only from the proxies the host
-	// configured with engine.SetTrustedProxies — hosts behind a
-	// proxy must configure it (Gin's default trusts every peer).
+	// A client whose callbacks keep failing to match a flow of their own
+	// browser is refused for a while, so that spraying made-up states and
+	// codes costs at most one store read each. The client is Gin's
+	// ClientIP, which trusts forwarding headers only from the proxies the
+	// host configured with engine.SetTrustedProxies — hosts behind a
+	// proxy must configure it (Gin's default trusts every peer). Many
+	// browsers may share one address (an office, a carrier's NAT), so the
+	// budget never stops a callback whose state names a flow of the
+	// browser's own session, and such a callback never counts against it.
 	client := c.ClientIP()
-	if k.callbackFails.blocked(client) {
-		k.fail(c, newError(http.StatusTooManyRequests, CodeTooManyAttempts, errors.New("too many failed callbacks from this client")))
-		return
-	}
+	blocked := k.callbackFails.blocked(client)
+	matched := false
 	defer func() {
-		if s := c.Writer.Status(); s >= 400 && s < 500 {
+		if s := c.Writer.Status(); !matched && s >= 400 && s < 500 {
 			k.callbackFails.fail(client)
 		}
 	}()
+	refuse := func(e *Error) {
+		if blocked {
+			e = newError(http.StatusTooManyRequests, CodeTooManyAttempts, fmt.Errorf("too many failed callbacks from this client; then: %w", e))
+		}
+		k.fail(c, e)
+	}
+	// Malformed or repeated parameters get their 400 either way: no store
+	// work is done for them.
 	q, ok := k.singleParams(c, "state", "code", "error", "error_description", "iss")
 	if !ok {
 		return
@@ -58,22 +67,39 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 	state := q["state"]
 	if state == "" || len(state) > maxState || hasForbiddenRune(state) {
 		k.event(c.Request.Context(), "callback rejected", "reason", "state missing or malformed")
-		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("state missing or malformed")))
+		refuse(newError(http.StatusBadRequest, CodeStateMismatch, errors.New("state missing or malformed")))
+		return
+	}
+	if !k.sessions.CookieSent(c) {
+		// The login route set the session cookie; a browser that comes
+		// back without it did not keep it. Starting again would loop.
+		k.event(c.Request.Context(), "callback rejected", "reason", "no session cookie")
+		refuse(newError(http.StatusBadRequest, CodeCookiesBlocked, errors.New("callback without a session cookie")))
 		return
 	}
 	flow, err := k.sessions.TakeFlow(c, hashState(state))
 	switch {
+	case errors.Is(err, session.ErrFlowUsed):
+		if k.replayedCallback(c, flow) {
+			matched = true
+			return
+		}
+		k.event(c.Request.Context(), "callback rejected", "reason", "used state")
+		refuse(newError(http.StatusBadRequest, CodeStateMismatch, err))
+		return
 	case errors.Is(err, session.ErrFlowExpired):
+		matched = true // this browser's own flow, only too old
 		k.fail(c, newError(http.StatusBadRequest, CodeFlowExpired, err))
 		return
 	case err != nil && (errors.Is(err, session.ErrFlowNotFound) || errors.Is(err, session.ErrNotLoggedIn)):
-		k.event(c.Request.Context(), "callback rejected", "reason", "unknown or used state")
-		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, err))
+		k.event(c.Request.Context(), "callback rejected", "reason", "unknown state")
+		refuse(newError(http.StatusBadRequest, CodeStateMismatch, err))
 		return
 	case err != nil:
 		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
 		return
 	}
+	matched = true
 	switch flow.Purpose {
 	case purposeLogin, purposeLoginAuto, purposeConsent, purposeReauth, purposeLink:
 	default:
@@ -152,6 +178,40 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 	k.event(ctx, "login", "kakao_id", id.KakaoID, "user_id", id.UserID)
 	setPageHeaders(c.Writer.Header(), "")
 	c.Redirect(http.StatusSeeOther, flow.ReturnTo)
+}
+
+// replayedCallback answers the callback of a flow this session already
+// finished (the browser's Back button, a reload, a second tab) by sending
+// the browser on to where that flow was going, without using the code
+// again. It does so only when the session is logged in by that flow or
+// after it (a login flow), or as the user the flow was bound to (consent,
+// re-authentication, link); it reports false, having answered nothing,
+// otherwise.
+func (k *Kakao) replayedCallback(c *gin.Context, used session.Flow) bool {
+	cur, ok := k.current(c)
+	if !ok {
+		return false
+	}
+	switch used.Purpose {
+	case purposeLogin, purposeLoginAuto:
+		if cur.LoggedInAt.Before(used.UsedAt) {
+			return false // logged in before this flow: it did not log anyone in
+		}
+	case purposeConsent, purposeReauth, purposeLink:
+		if used.UserID != kakaoBinding(cur.KakaoID) && (cur.UserID == "" || used.UserID != linkBinding(cur.UserID)) {
+			return false
+		}
+	default:
+		return false
+	}
+	to := used.ReturnTo
+	if to == "" {
+		to = k.returnTo.resolve("")
+	}
+	k.event(c.Request.Context(), "callback repeated after login; sent on", "kakao_id", cur.KakaoID, "purpose", used.Purpose)
+	setPageHeaders(c.Writer.Header(), "")
+	c.Redirect(http.StatusSeeOther, to)
+	return true
 }
 
 // identify verifies the ID token, reads the user and resolves the host

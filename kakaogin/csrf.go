@@ -95,6 +95,15 @@ func (k *Kakao) checkCSRF(c *gin.Context) bool {
 		}
 	}
 	if want == "" || got == "" || !hmac.Equal([]byte(got), []byte(want)) {
+		if !k.sessions.CookieSent(c) && len(c.Request.Cookies()) == 0 {
+			// No session cookie, nor any other: the browser keeps none of
+			// this site's cookies, and reloading the page (the advice for
+			// a wrong token) would only loop. A browser that sent some
+			// other cookie keeps cookies; its token is just wrong.
+			k.event(c.Request.Context(), "csrf rejected", "reason", "no cookies")
+			k.fail(c, newError(http.StatusForbidden, CodeCookiesBlocked, errors.New("state-changing request without any cookie")))
+			return false
+		}
 		k.event(c.Request.Context(), "csrf rejected", "reason", "missing or wrong token")
 		k.fail(c, newError(http.StatusForbidden, CodeForbidden, errors.New("missing or wrong CSRF token")))
 		return false

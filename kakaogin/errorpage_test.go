@@ -121,7 +121,7 @@ func TestEveryCodeHasBothLanguages(t *testing.T) {
 	codes := []ErrorCode{CodeBadRequest, CodeStateMismatch, CodeFlowExpired, CodeAccessDenied, CodeConsentRequired,
 		CodeLoginRequired, CodeInsufficientScope, CodeForbidden, CodeInvalidIDToken, CodeIdentityMismatch, CodeLinkConflict,
 		CodeKakaoError, CodeKakaoUnavailable, CodeSessionUnavailable, CodeReauthRequired, CodeInternal, CodeNotLinked,
-		CodeSignupRequired, CodeMethodNotAllowed, CodeUnauthorizedCaller, CodeHookFailed, CodeTooManyAttempts, CodeTooManyLogins, CodeNoOtherLogin, CodeNotRevocable}
+		CodeSignupRequired, CodeMethodNotAllowed, CodeUnauthorizedCaller, CodeHookFailed, CodeTooManyAttempts, CodeTooManyLogins, CodeCookiesBlocked, CodeNoOtherLogin, CodeNotRevocable}
 	for _, c := range codes {
 		if _, ok := messageOf(c); !ok {
 			t.Errorf("%s has no message", c)

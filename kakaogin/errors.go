@@ -40,6 +40,7 @@ const (
 	CodeNoOtherLogin       ErrorCode = "no_other_login"      // disconnecting Kakao would leave no way to log in
 	CodeTooManyAttempts    ErrorCode = "too_many_attempts"   // too many failed logins from this client; wait a minute
 	CodeTooManyLogins      ErrorCode = "too_many_logins"     // too many logins started from this client's network; wait a minute
+	CodeCookiesBlocked     ErrorCode = "cookies_blocked"     // the browser sent no session cookie where one is needed
 )
 
 // Error is an error the library answers a request with: an HTTP status, a

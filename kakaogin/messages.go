@@ -74,7 +74,7 @@ type messageEntry struct {
 
 // numMessages is the number of entries in messages. The compiler refuses
 // more entries than this; keep it exact, as fewer would leave empty ones.
-const numMessages = 25
+const numMessages = 26
 
 // messages returns the texts of all error codes. Texts say what happened
 // and what the user can do; they never contain request input or causes.
@@ -179,6 +179,10 @@ func messages() [numMessages]messageEntry {
 			koT: "잠시 후 다시 시도해 주세요", enT: "Please wait a moment",
 			ko: "지금 이 네트워크에서 로그인 요청이 너무 많습니다. 1분 뒤에 다시 시도해 주세요.",
 			en: "Too many logins are being started from your network right now. Please try again in a minute."}},
+		{CodeCookiesBlocked, message{
+			koT: "쿠키가 차단되어 있습니다", enT: "Cookies are blocked",
+			ko: "브라우저가 이 사이트의 쿠키를 받지 않아 로그인 상태를 유지할 수 없습니다. 브라우저 설정에서 이 사이트의 쿠키를 허용해 주세요(시크릿 모드나 추적 방지 기능이 쿠키를 막기도 합니다). 허용한 뒤 이 사이트의 첫 화면에서 다시 시작해 주세요.",
+			en: "Your browser is not keeping this site's cookies, so you cannot stay logged in. Allow cookies for this site in your browser's settings (private browsing or tracking protection can block them too), then start again from this site's home page."}},
 		{CodeInternal, message{
 			koT: "처리 중 오류", enT: "Something went wrong",
 			ko: "요청을 처리하는 중 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.",

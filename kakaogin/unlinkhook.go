@@ -22,9 +22,17 @@ const (
 	ReferrerUnlinkFromAdmin     ReferrerType = "UNLINK_FROM_ADMIN"     // Kakao's staff unlinked the user
 	ReferrerIncompleteSignUp    ReferrerType = "INCOMPLETE_SIGN_UP"    // pre-registered for 24 h without signup
 	ReferrerService             ReferrerType = ""                      // the app unlinked the user (POST unlink)
+
+	// ReferrerUnknown is the reason of an authenticated unlink callback
+	// that carried no usable referrer_type (none, several, or not of
+	// Kakao's shape). The user's sessions have ended all the same: a
+	// callback that proved it comes from Kakao is never refused over the
+	// reason, which is only informative.
+	ReferrerUnknown ReferrerType = "UNKNOWN"
 )
 
-// Known reports whether r is one of the documented referrer types.
+// Known reports whether r is one of the documented referrer types
+// (ReferrerUnknown is not: Kakao did not say).
 func (r ReferrerType) Known() bool {
 	switch r {
 	case ReferrerAccountDelete, ReferrerForcedAccountDelete, ReferrerUnlinkFromApps,
@@ -41,8 +49,9 @@ type UnlinkEvent struct {
 	// UserID is the host user linked to KakaoID when the event happened,
 	// "" if none.
 	UserID string
-	// Referrer says why; ReferrerService for POST unlink. Unknown values
-	// from Kakao are passed on as received.
+	// Referrer says why; ReferrerService for POST unlink. Undocumented
+	// values from Kakao are passed on as received; ReferrerUnknown when
+	// Kakao's callback gave no usable reason.
 	Referrer ReferrerType
 	// At is when the library learned of it.
 	At time.Time

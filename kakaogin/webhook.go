@@ -48,6 +48,9 @@ const webhookOK = "ok\n"
 type unlinkNotice struct {
 	KakaoID  int64
 	Referrer ReferrerType
+	// problem says, for the log, why Referrer is ReferrerUnknown; it never
+	// quotes the value received.
+	problem string
 }
 
 // handleUnlinkCallback is GET,POST unlink/callback, Kakao's unlink webhook.
@@ -73,7 +76,14 @@ func (k *Kakao) handleUnlinkCallback(c *gin.Context) {
 	}
 	k.event(ctx, "unlink callback received", "kakao_id", cb.KakaoID, "referrer", string(cb.Referrer),
 		"method", c.Request.Method, "ip", c.ClientIP())
-	if !cb.Referrer.Known() {
+	switch {
+	case cb.Referrer == ReferrerUnknown:
+		// The caller proved it is Kakao and named the user: the user has
+		// left whatever the reason, and keeping their sessions alive over
+		// a missing reason would fail the wrong way.
+		k.cfg.Logger.WarnContext(ctx, "kakaogin: unlink callback without a usable referrer_type; processed",
+			"kakao_id", cb.KakaoID, "problem", cb.problem)
+	case !cb.Referrer.Known():
 		k.cfg.Logger.WarnContext(ctx, "kakaogin: unlink callback with an unknown referrer_type; processed",
 			"kakao_id", cb.KakaoID, "referrer", string(cb.Referrer))
 	}
@@ -155,8 +165,10 @@ func readWebhookParams(c *gin.Context) (url.Values, *Error) {
 
 // parseUnlinkCallback checks the callback's parameters: app_id once
 // and equal to appID (another app's callback is unauthorized), user_id once
-// and a canonical Kakao user ID, referrer_type once (an undocumented value
-// is passed on as received). group_user_token is ignored. Error causes
+// and a canonical Kakao user ID. referrer_type only explains why the user
+// left, so it never refuses a callback: an undocumented value of Kakao's
+// shape is passed on as received, and a missing, repeated or malformed one
+// becomes ReferrerUnknown. group_user_token is ignored. Error causes
 // never quote the values.
 func parseUnlinkCallback(vals url.Values, appID string) (unlinkNotice, *Error) {
 	bad := func(msg string) (unlinkNotice, *Error) {
@@ -178,11 +190,18 @@ func parseUnlinkCallback(vals url.Values, appID string) (unlinkNotice, *Error) {
 	if err != nil {
 		return bad("user_id is not a Kakao user ID")
 	}
-	ref := vals["referrer_type"]
-	if len(ref) != 1 || !validReferrer(ref[0]) {
-		return bad("referrer_type missing, repeated or malformed")
+	n := unlinkNotice{KakaoID: id, Referrer: ReferrerUnknown}
+	switch ref := vals["referrer_type"]; {
+	case len(ref) == 0:
+		n.problem = "referrer_type missing"
+	case len(ref) > 1:
+		n.problem = "referrer_type repeated"
+	case !validReferrer(ref[0]):
+		n.problem = "referrer_type malformed"
+	default:
+		n.Referrer = ReferrerType(ref[0])
 	}
-	return unlinkNotice{KakaoID: id, Referrer: ReferrerType(ref[0])}, nil
+	return n, nil
 }
 
 // validReferrer accepts the shape of Kakao's referrer types (upper-case

@@ -413,10 +413,6 @@ func TestUnlinkCallbackParameters(t *testing.T) {
 		{"GET: huge user_id", webhookReq{method: "GET", query: with("user_id", strings.Repeat("9", 4000))}, 400},
 		{"GET: user_id as a float", webhookReq{method: "GET", query: with("user_id", "4.012345678e9")}, 400},
 		{"GET: full-width digits", webhookReq{method: "GET", query: with("user_id", "４０１２")}, 400},
-		{"GET: missing referrer_type", webhookReq{method: "GET", query: with("referrer_type", "\x00delete")}, 400},
-		{"GET: referrer_type twice", webhookReq{method: "GET", query: with("referrer_type", "ACCOUNT_DELETE\x00UNLINK_FROM_APPS")}, 400},
-		{"GET: referrer_type junk", webhookReq{method: "GET", query: with("referrer_type", "<script>")}, 400},
-		{"GET: referrer_type too long", webhookReq{method: "GET", query: with("referrer_type", strings.Repeat("A", 65))}, 400},
 		{"GET: malformed query escape", webhookReq{method: "GET", query: good + "&x=%zz"}, 400},
 		{"GET: semicolon separator", webhookReq{method: "GET", query: good + ";x=1"}, 400},
 		{"GET: parameters only in a body", webhookReq{method: "GET", body: good, ctype: "application/x-www-form-urlencoded"}, 400},
@@ -499,6 +495,121 @@ func TestUnlinkCallbackUnknownReferrer(t *testing.T) {
 	if !strings.Contains(logs, "unknown referrer_type") || !strings.Contains(logs, "UNLINK_FROM_FUTURE_FEATURE") {
 		t.Fatalf("C80: unknown referrer_type not logged:\n%s", logs)
 	}
+}
+
+// TestUnlinkCallbackFailsOpenOnReferrerType is issue 11, point 2, with C80
+// and C83: once a callback proved it is Kakao's (C79: KakaoAK admin key;
+// C80: this app's app_id) and named a canonical user_id, its reason never
+// refuses it. Without referrer_type, or with one the library does not
+// know, the user's sessions end, OnUnlink runs (through the outbox when it
+// fails, as for the known reasons) with ReferrerUnknown or the value as
+// received, the answer is 200 (C81), and a warning is logged.
+func TestUnlinkCallbackFailsOpenOnReferrerType(t *testing.T) {
+	cases := []struct {
+		name     string
+		method   string
+		referrer []string // nil: no referrer_type at all
+		want     ReferrerType
+		hookFail bool // OnUnlink fails: the event goes through the outbox
+		warning  string
+	}{
+		{"GET without referrer_type", "GET", nil, ReferrerUnknown, false, "without a usable referrer_type"},
+		{"POST without referrer_type", "POST", nil, ReferrerUnknown, false, "without a usable referrer_type"},
+		{"GET without referrer_type, hook fails", "GET", nil, ReferrerUnknown, true, "without a usable referrer_type"},
+		{"GET empty referrer_type", "GET", []string{""}, ReferrerUnknown, false, "without a usable referrer_type"},
+		{"GET referrer_type twice", "GET", []string{"ACCOUNT_DELETE", "UNLINK_FROM_APPS"}, ReferrerUnknown, false, "without a usable referrer_type"},
+		{"GET referrer_type junk", "GET", []string{"<script>"}, ReferrerUnknown, false, "without a usable referrer_type"},
+		{"POST referrer_type too long", "POST", []string{strings.Repeat("A", 65)}, ReferrerUnknown, false, "without a usable referrer_type"},
+		{"GET unknown referrer_type", "GET", []string{"UNLINK_FROM_FUTURE_FEATURE"}, "UNLINK_FROM_FUTURE_FEATURE", false, "unknown referrer_type"},
+		{"POST unknown referrer_type, hook fails", "POST", []string{"UNLINK_FROM_FUTURE_FEATURE"}, "UNLINK_FROM_FUTURE_FEATURE", true, "unknown referrer_type"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h, host := webhookHarness(t)
+			b := loginLinked(t, h)
+			host.fail.Store(tc.hookFail)
+			v := h.callbackQuery(kakaotest.UserMinji, "")
+			v.Del("referrer_type")
+			if tc.referrer != nil {
+				v["referrer_type"] = tc.referrer
+			}
+			r := webhookReq{method: tc.method, query: v.Encode()}
+			if tc.method == http.MethodPost {
+				r = webhookReq{method: tc.method, body: v.Encode()}
+			}
+			if a := h.sendWebhook(t, "", r); a.status != http.StatusOK || a.body != webhookOK {
+				t.Fatalf("C81: %d %q, want 200", a.status, a.body)
+			}
+			if b.loggedIn() {
+				t.Fatal("C83: the user's session is still alive")
+			}
+			if _, err := h.st.Links().ByKakaoID(context.Background(), kakaotest.UserMinji); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("C83: link not dropped: %v", err)
+			}
+			if tc.hookFail {
+				if n := queuedUnlinks(t, h); n != 1 {
+					t.Fatalf("C81: %d unlink hooks queued, want 1", n)
+				}
+				host.fail.Store(false)
+				if n, err := h.kg.RetryPendingUnlinks(context.Background()); err != nil || n != 1 {
+					t.Fatalf("retry: %d %v", n, err)
+				}
+			}
+			calls, deleted := host.snapshot()
+			if len(calls) == 0 || !deleted[kakaotest.UserMinji] {
+				t.Fatalf("OnUnlink did not run to success: %+v", calls)
+			}
+			for _, ev := range calls {
+				if ev.KakaoID != kakaotest.UserMinji || ev.UserID != "host-minji" || ev.Referrer != tc.want || ev.Referrer.Known() {
+					t.Errorf("event %+v, want referrer %q", ev, tc.want)
+				}
+			}
+			if logs := h.logs.String(); !strings.Contains(logs, tc.warning) || !strings.Contains(logs, "level=WARN") {
+				t.Errorf("C80: no warning %q in the log:\n%s", tc.warning, logs)
+			}
+		})
+	}
+
+	// Failing authentication (C79, C80) or a malformed user_id (C80) is
+	// still refused whatever the referrer_type, and changes nothing.
+	t.Run("refusals stay refusals", func(t *testing.T) {
+		h, host := webhookHarness(t)
+		b := loginLinked(t, h)
+		app := strconv.FormatInt(h.fake.AppID, 10)
+		noRef := "app_id=" + app + "&user_id=" + minji()
+		refusals := []struct {
+			name   string
+			req    webhookReq
+			status int
+		}{
+			{"no Authorization", webhookReq{method: "GET", query: noRef, auth: ptr("")}, 401},
+			{"wrong admin key", webhookReq{method: "GET", query: noRef, auth: ptr("KakaoAK " + strings.Repeat("0", len(h.fake.AdminKey)))}, 401},
+			{"wrong admin key, unknown referrer_type", webhookReq{method: "POST", body: noRef + "&referrer_type=NEW_THING", auth: ptr("KakaoAK nope")}, 401},
+			{"another app's app_id", webhookReq{method: "GET", query: "app_id=1234&user_id=" + minji()}, 401},
+			{"no app_id", webhookReq{method: "GET", query: "user_id=" + minji()}, 400},
+			{"negative user_id", webhookReq{method: "GET", query: "app_id=" + app + "&user_id=-1"}, 400},
+			{"leading-zero user_id, junk referrer_type", webhookReq{method: "POST", body: "app_id=" + app + "&user_id=0" + minji() + "&referrer_type=%3Cx%3E"}, 400},
+			{"no user_id, unknown referrer_type", webhookReq{method: "GET", query: "app_id=" + app + "&referrer_type=NEW_THING"}, 400},
+			{"user_id twice", webhookReq{method: "GET", query: noRef + "&user_id=" + minji()}, 400},
+		}
+		for _, r := range refusals {
+			if a := h.sendWebhook(t, "", r.req); a.status != r.status {
+				t.Errorf("%s: status %d, want %d", r.name, a.status, r.status)
+			}
+		}
+		if calls, _ := host.snapshot(); len(calls) != 0 {
+			t.Fatalf("hook called %d times by refused callbacks", len(calls))
+		}
+		if !b.loggedIn() {
+			t.Fatal("a refused callback ended the session")
+		}
+		if _, err := h.st.Links().ByKakaoID(context.Background(), kakaotest.UserMinji); err != nil {
+			t.Fatalf("link changed: %v", err)
+		}
+		if n := queuedUnlinks(t, h); n != 0 {
+			t.Fatalf("%d unlink hooks queued by refused callbacks", n)
+		}
+	})
 }
 
 // TestUnlinkCallbackUnknownUser is C86 (and C81): a user never seen here
@@ -760,11 +871,16 @@ func TestUnlinkCallbackNeverLogsAdminKey(t *testing.T) {
 	key := h.fake.AdminKey
 	app := strconv.FormatInt(h.fake.AppID, 10)
 	stuffed := url.Values{"app_id": {key}, "user_id": {key}, "referrer_type": {key}, "group_user_token": {key}}.Encode()
+	// An authenticated callback with the key as its referrer_type is
+	// processed (the reason never refuses one, C80), and its reason is not
+	// logged either.
+	if a := h.sendWebhook(t, "", webhookReq{method: "GET", query: "app_id=" + app + "&user_id=1&referrer_type=" + key}); a.status != http.StatusOK {
+		t.Errorf("key as referrer_type: %d", a.status)
+	}
 	reqs := []webhookReq{
 		{method: "GET", query: stuffed},
 		{method: "POST", body: stuffed},
 		{method: "GET", query: "app_id=" + app + "&user_id=" + key + "&referrer_type=X"},
-		{method: "GET", query: "app_id=" + app + "&user_id=1&referrer_type=" + key},
 		{method: "GET", query: stuffed, auth: ptr("KakaoAK  " + key)},
 		{method: "GET", query: stuffed, auth: ptr("Bearer " + key)},
 		{method: "GET", query: stuffed, auth: ptr("KakaoAK " + key + "x")},
@@ -786,13 +902,16 @@ func TestUnlinkCallbackNeverLogsAdminKey(t *testing.T) {
 
 // FuzzUnlinkCallbackParams checks the parameter parser on arbitrary
 // queries: no panic, and an accepted callback names this app once and a
-// canonical positive user ID (C80).
+// canonical positive user ID (C80), with a reason that is either Kakao's
+// value of the right shape or ReferrerUnknown (issue 11, point 2).
 func FuzzUnlinkCallbackParams(f *testing.F) {
 	f.Add("app_id=1158231&user_id=4012345678&referrer_type=UNLINK_FROM_APPS")
 	f.Add("app_id=1158231&app_id=1158231&user_id=1&referrer_type=X")
 	f.Add("app_id=1158231&user_id=0042&referrer_type=ACCOUNT_DELETE")
 	f.Add("app_id=1158231&user_id=9223372036854775808&referrer_type=A")
 	f.Add("app_id=1158231&user_id=-1&referrer_type=%zz")
+	f.Add("app_id=1158231&user_id=4012345678")
+	f.Add("app_id=1158231&user_id=4012345678&referrer_type=&referrer_type=A")
 	f.Fuzz(func(t *testing.T, raw string) {
 		vals, err := url.ParseQuery(raw)
 		if err != nil {
@@ -811,8 +930,15 @@ func FuzzUnlinkCallbackParams(f *testing.F) {
 		if cb.KakaoID <= 0 || len(vals["user_id"]) != 1 || strconv.FormatInt(cb.KakaoID, 10) != vals.Get("user_id") {
 			t.Fatalf("accepted user_id %q as %d", vals["user_id"], cb.KakaoID)
 		}
-		if len(vals["referrer_type"]) != 1 || string(cb.Referrer) != vals.Get("referrer_type") || !validReferrer(string(cb.Referrer)) {
-			t.Fatalf("accepted referrer_type %q", vals["referrer_type"])
+		// The reason never refuses an authenticated callback: one value of
+		// Kakao's shape is passed on, anything else is ReferrerUnknown.
+		ref := vals["referrer_type"]
+		if len(ref) == 1 && validReferrer(ref[0]) {
+			if string(cb.Referrer) != ref[0] {
+				t.Fatalf("referrer_type %q passed on as %q", ref[0], cb.Referrer)
+			}
+		} else if cb.Referrer != ReferrerUnknown || cb.problem == "" {
+			t.Fatalf("referrer_type %q passed on as %q (%q)", ref, cb.Referrer, cb.problem)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package session
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -27,6 +28,11 @@ var (
 	// ErrFlowNotFound is returned by TakeFlow when no flow has the state:
 	// never started here, or already taken.
 	ErrFlowNotFound = errors.New("session: login attempt not found or already used")
+
+	// ErrFlowUsed is returned by TakeFlow when the session's flow with the
+	// state was handed out before (the same callback again: Back, reload,
+	// a second tab, or a concurrent duplicate). It matches ErrFlowNotFound.
+	ErrFlowUsed = fmt.Errorf("%w (taken before by this session)", ErrFlowNotFound)
 
 	// ErrFlowExpired is returned by TakeFlow when the flow was found but is
 	// older than FlowLifetime. It is consumed all the same.

@@ -18,6 +18,18 @@ const (
 	MaxFlows = 5
 	// FlowLifetime is how long a flow can be finished after it started.
 	FlowLifetime = 10 * time.Minute
+	// MaxUsedFlows is how many flows TakeFlow handed out a session
+	// remembers, so that the same callback coming again (the browser's Back
+	// button, a reload, a second tab) can be told from a forged or foreign
+	// one; the oldest is forgotten first.
+	MaxUsedFlows = 5
+	// UsedFlowMemory is how long a session remembers a flow TakeFlow handed
+	// out: long enough for a reload or the Back button after a login,
+	// short enough that the side record does not outlive its use. A
+	// session that is not logged in, for which they serve nothing, forgets
+	// them sooner when it starts another flow (its flows are kept for
+	// FlowLifetime only).
+	UsedFlowMemory = time.Hour
 )
 
 // Flow is the server-side record of one OAuth authorization request, kept
@@ -40,6 +52,9 @@ type Flow struct {
 	UserID string
 	// CreatedAt is when the flow started; zero means now.
 	CreatedAt time.Time
+	// UsedAt is when TakeFlow handed the flow out. It is set only on the
+	// Flow TakeFlow returns with ErrFlowUsed; AddFlow ignores it.
+	UsedAt time.Time
 }
 
 // AddFlow stores f in the request's session (creating the session if
@@ -92,9 +107,10 @@ func (st *reqState) addFlow(ctx context.Context, f Flow) error {
 			return err
 		}
 	}
-	_, err := m.updateSide(ctx, key, nil, true, m.now().Add(FlowLifetime), func(cur []byte) ([]byte, error) {
+	_, err := m.updateSide(ctx, key, nil, true, m.now().Add(flowRecordLifetime(st)), func(cur []byte) ([]byte, error) {
 		now := m.now()
-		flows := slices.DeleteFunc(decodeFlows(cur), func(g Flow) bool {
+		flows, used := decodeFlowRecord(cur)
+		flows = slices.DeleteFunc(flows, func(g Flow) bool {
 			return g.StateHash == f.StateHash || flowExpired(&g, now)
 		})
 		flows = append(flows, f)
@@ -107,7 +123,7 @@ func (st *reqState) addFlow(ctx context.Context, f Flow) error {
 			}
 			flows = slices.Delete(flows, oldest, oldest+1)
 		}
-		return encodeFlows(flows)
+		return encodeFlowRecord(flows, forgetUsed(used, now))
 	})
 	if err != nil {
 		return fmt.Errorf("session: save flow: %w", err)
@@ -117,9 +133,16 @@ func (st *reqState) addFlow(ctx context.Context, f Flow) error {
 
 // TakeFlow removes the flow with stateHash from the request's session and
 // returns it. Removal is one compare-and-swap: of concurrent callbacks with
-// the same state exactly one gets the flow, the others ErrFlowNotFound, so
+// the same state exactly one gets the flow, the others ErrFlowUsed, so
 // a code is never exchanged twice. An expired flow is removed and reported
 // as ErrFlowExpired.
+//
+// The session remembers a flow it handed out (at most MaxUsedFlows, for
+// UsedFlowMemory): taking it again returns ErrFlowUsed with what is left
+// of the flow (no Verifier or Nonce, UsedAt set), so that the caller can
+// tell the same browser coming back to a finished callback from a state
+// it never had (ErrFlowNotFound). ErrFlowUsed matches ErrFlowNotFound.
+// Looking a state up writes nothing unless it names a live flow.
 func (m *Manager) TakeFlow(c *gin.Context, stateHash string) (Flow, error) {
 	st := m.req(c)
 	if st == nil {
@@ -129,66 +152,135 @@ func (m *Manager) TakeFlow(c *gin.Context, stateHash string) (Flow, error) {
 		return Flow{}, ErrFlowNotFound
 	}
 	var got Flow
+	var expired bool
 	key := sideKey("flows", st.sid(), 0)
-	_, err := m.updateSide(c.Request.Context(), key, nil, true, m.now().Add(FlowLifetime), func(cur []byte) ([]byte, error) {
-		flows := decodeFlows(cur)
-		i := slices.IndexFunc(flows, func(g Flow) bool {
-			return subtle.ConstantTimeCompare([]byte(g.StateHash), []byte(stateHash)) == 1
-		})
-		if i < 0 {
-			return nil, ErrFlowNotFound
+	_, err := m.updateSide(c.Request.Context(), key, nil, true, m.now().Add(UsedFlowMemory), func(cur []byte) ([]byte, error) {
+		now := m.now()
+		flows, used := decodeFlowRecord(cur)
+		if i := indexFlow(flows, stateHash); i >= 0 {
+			got = flows[i]
+			flows = slices.Delete(flows, i, i+1)
+			if expired = flowExpired(&got, now); !expired {
+				u := got
+				u.Verifier, u.Nonce, u.UsedAt = "", "", now.Truncate(time.Second).UTC()
+				used = append(used, u)
+			}
+			return encodeFlowRecord(flows, forgetUsed(used, now))
 		}
-		got = flows[i]
-		return encodeFlows(slices.Delete(flows, i, i+1))
+		if i := indexFlow(used, stateHash); i >= 0 && !usedForgotten(&used[i], now) {
+			got = used[i]
+			return nil, ErrFlowUsed
+		}
+		return nil, ErrFlowNotFound
 	})
 	switch {
+	case errors.Is(err, ErrFlowUsed):
+		return got, ErrFlowUsed
 	case errors.Is(err, ErrFlowNotFound):
 		return Flow{}, err
 	case err != nil:
 		return Flow{}, fmt.Errorf("session: take flow: %w", err)
 	}
-	if flowExpired(&got, m.now()) {
+	if expired {
 		return Flow{}, ErrFlowExpired
 	}
 	return got, nil
+}
+
+// indexFlow returns the index of the flow with stateHash in flows, or -1.
+// The hashes are compared in constant time.
+func indexFlow(flows []Flow, stateHash string) int {
+	return slices.IndexFunc(flows, func(g Flow) bool {
+		return subtle.ConstantTimeCompare([]byte(g.StateHash), []byte(stateHash)) == 1
+	})
+}
+
+// flowRecordLifetime is how long the flows side record is kept: a logged-in
+// session keeps it for UsedFlowMemory, as it may remember flows handed
+// out; an anonymous one only for FlowLifetime.
+func flowRecordLifetime(st *reqState) time.Duration {
+	if id, _ := st.identity(); id != nil {
+		return UsedFlowMemory
+	}
+	return FlowLifetime
+}
+
+// forgetUsed drops the used flows older than UsedFlowMemory and all but
+// the newest MaxUsedFlows.
+func forgetUsed(used []Flow, now time.Time) []Flow {
+	used = slices.DeleteFunc(used, func(u Flow) bool { return usedForgotten(&u, now) })
+	if n := len(used) - MaxUsedFlows; n > 0 {
+		slices.SortStableFunc(used, func(a, b Flow) int { return a.UsedAt.Compare(b.UsedAt) })
+		used = slices.Delete(used, 0, n)
+	}
+	return used
+}
+
+func usedForgotten(u *Flow, now time.Time) bool {
+	return now.Sub(u.UsedAt) >= UsedFlowMemory
 }
 
 func flowExpired(f *Flow, now time.Time) bool {
 	return now.Sub(f.CreatedAt) >= FlowLifetime
 }
 
-// decodeFlows decodes a flows side record; nil or malformed input gives no
-// flows.
-func decodeFlows(b []byte) []Flow {
+// decodeFlowRecord decodes a flows side record: the live flows, then
+// the used ones (absent in records written before they were kept). nil or
+// malformed input gives neither.
+func decodeFlowRecord(b []byte) (flows, used []Flow) {
 	if len(b) == 0 {
-		return nil
+		return nil, nil
 	}
 	r := reader[string]{b: string(b)}
-	n := r.count(MaxFlows)
-	flows := make([]Flow, 0, n)
-	for i := 0; i < n && r.err == nil; i++ {
-		flows = append(flows, Flow{
-			StateHash: r.str(maxString),
-			Purpose:   r.str(maxString),
-			ReturnTo:  r.str(maxString),
-			Verifier:  r.str(maxString),
-			Nonce:     r.str(maxString),
-			UserID:    r.str(maxString),
-			CreatedAt: r.time(),
-		})
+	flows = r.flows(MaxFlows, false)
+	if !r.done() {
+		used = r.flows(MaxUsedFlows, true)
 	}
 	if r.err != nil || !r.done() {
-		return nil
+		return nil, nil
+	}
+	return flows, used
+}
+
+// flows reads a count (at most limit) and that many flows; withUsed reads
+// each one's UsedAt too.
+func (r *reader[T]) flows(limit int, withUsed bool) []Flow {
+	n := r.count(limit)
+	flows := make([]Flow, 0, n)
+	for i := 0; i < n && r.err == nil; i++ {
+		f := Flow{
+			StateHash: string(r.str(maxString)),
+			Purpose:   string(r.str(maxString)),
+			ReturnTo:  string(r.str(maxString)),
+			Verifier:  string(r.str(maxString)),
+			Nonce:     string(r.str(maxString)),
+			UserID:    string(r.str(maxString)),
+			CreatedAt: r.time(),
+		}
+		if withUsed {
+			f.UsedAt = r.time()
+		}
+		flows = append(flows, f)
 	}
 	return flows
 }
 
-// encodeFlows writes a flows side record.
-func encodeFlows(flows []Flow) ([]byte, error) {
-	if len(flows) > MaxFlows {
-		return nil, fmt.Errorf("session: %d flows, more than %d", len(flows), MaxFlows)
+// encodeFlowRecord writes a flows side record: the live flows, then, when
+// there are any, the used ones.
+func encodeFlowRecord(flows, used []Flow) ([]byte, error) {
+	if len(flows) > MaxFlows || len(used) > MaxUsedFlows {
+		return nil, fmt.Errorf("session: %d flows and %d used ones, more than %d and %d", len(flows), len(used), MaxFlows, MaxUsedFlows)
 	}
-	b := appendUvarint(make([]byte, 0, 128*len(flows)+1), uint64(len(flows)))
+	b := make([]byte, 0, 128*(len(flows)+len(used))+2)
+	b, err := appendFlows(b, flows, false)
+	if err != nil || len(used) == 0 {
+		return b, err
+	}
+	return appendFlows(b, used, true)
+}
+
+func appendFlows(b []byte, flows []Flow, withUsed bool) ([]byte, error) {
+	b = appendUvarint(b, uint64(len(flows)))
 	var err error
 	for i := range flows {
 		f := &flows[i]
@@ -198,6 +290,9 @@ func encodeFlows(flows []Flow) ([]byte, error) {
 			}
 		}
 		b = appendTime(b, f.CreatedAt)
+		if withUsed {
+			b = appendTime(b, f.UsedAt)
+		}
 	}
 	return b, nil
 }

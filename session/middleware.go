@@ -88,6 +88,17 @@ func Of(c *gin.Context) *Manager {
 	return nil
 }
 
+// CookieSent reports whether the request carried a cookie of the
+// session's name at all, valid, unknown or ended alike. A request that
+// needs a session and carries none comes from a browser that did not keep
+// the cookie (one that blocks cookies, typically), which is a different
+// problem, with a different remedy, from a session that is unknown or
+// ended. It is false without the Middleware.
+func (m *Manager) CookieSent(c *gin.Context) bool {
+	st := m.req(c)
+	return st != nil && st.cookieSeen
+}
+
 // start runs once, before the first byte of the response: it saves the
 // session and writes or clears the cookie, or replaces the response with
 // the error page when saving fails.
