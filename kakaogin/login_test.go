@@ -341,6 +341,44 @@ func TestIDTokenClaimMutations(t *testing.T) {
 	}
 }
 
+// TestIDTokenTimeClaimsEndToEnd: an ID token Kakao's key signed with nbf or
+// auth_time beyond the clock leeway logs nobody in; within the leeway, or
+// without nbf, the login goes through (C42, C48; issue 11, point 1).
+func TestIDTokenTimeClaimsEndToEnd(t *testing.T) {
+	ahead := func(claim string, d time.Duration) func(map[string]any) {
+		return func(m map[string]any) { m[claim] = m["iat"].(int64) + int64(d/time.Second) }
+	}
+	cases := []struct {
+		name string
+		mut  func(map[string]any)
+		ok   bool
+	}{
+		{"nbf an hour ahead", ahead("nbf", time.Hour), false},
+		{"nbf within the leeway", ahead("nbf", 30*time.Second), true},
+		{"nbf absent", func(m map[string]any) { delete(m, "nbf") }, true},
+		{"C48 auth_time an hour ahead", ahead("auth_time", time.Hour), false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.fake.MutateIDTokenClaims(tc.mut)
+			b := h.browser()
+			status, body := b.login("/")
+			if loggedIn := strings.HasPrefix(body, "home: logged in"); loggedIn != tc.ok {
+				t.Fatalf("login: %d %q, want logged in = %v", status, body, tc.ok)
+			}
+			if !tc.ok {
+				if status < 400 {
+					t.Fatalf("refused login answered %d", status)
+				}
+				if n := h.fake.Hits(kakaotest.PathMe); n != 0 {
+					t.Fatalf("C49: user info read %d times after a refused ID token", n)
+				}
+			}
+		})
+	}
+}
+
 // TestKeyRotationBetweenLogins is C45 end to end.
 func TestKeyRotationBetweenLogins(t *testing.T) {
 	h := newHarness(t)

@@ -359,7 +359,10 @@ func TestServiceTerms(t *testing.T) {
 		t.Fatalf("terms %+v", got.ServiceTerms)
 	}
 	for _, term := range got.ServiceTerms {
-		if w := want[term.Tag]; w != [3]bool{term.Required, term.Agreed, term.Revocable} || term.AgreedAt == nil {
+		if term.Required == nil || term.Revocable == nil {
+			t.Fatalf("%s: required or revocable missing: %+v", term.Tag, term)
+		}
+		if w := want[term.Tag]; w != [3]bool{*term.Required, term.Agreed, *term.Revocable} || term.AgreedAt == nil {
 			t.Errorf("%s: %+v, want required/agreed/revocable %v", term.Tag, term, w)
 		}
 	}

@@ -65,7 +65,7 @@ func (k *Kakao) RevokeServiceTerms(c *gin.Context, tags ...string) error {
 			return fmt.Errorf("kakaogin: revoke service terms: %w: %s is not configured", ErrInvalidItem, tag)
 		case !cur.ServiceTerms[i].Agreed:
 			continue
-		case cur.ServiceTerms[i].Required || !cur.ServiceTerms[i].Revocable:
+		case !cur.ServiceTerms[i].CanRevoke():
 			return fmt.Errorf("kakaogin: revoke service terms: %w: %s", ErrNotRevocable, tag)
 		}
 		revoke = append(revoke, tag)

@@ -580,7 +580,8 @@ func TestFakeServiceTerms(t *testing.T) {
 				}
 				for _, st := range info.ServiceTerms {
 					if !st.Agreed || st.AgreedAt == nil || !st.AgreedAt.Equal(e.clock.Now()) || st.AgreedBy != "KAUTH" ||
-						st.Revocable != !st.Required || st.Required != (st.Tag != "terms_marketing") {
+						st.Required == nil || st.Revocable == nil ||
+						*st.Revocable != !*st.Required || *st.Required != (st.Tag != "terms_marketing") {
 						t.Errorf("term %+v", st)
 					}
 				}
@@ -599,7 +600,7 @@ func TestFakeServiceTerms(t *testing.T) {
 					t.Fatalf("terms %+v", info.ServiceTerms)
 				}
 				for _, st := range info.ServiceTerms {
-					if st.Tag == "terms_marketing" && (st.Agreed || st.Revocable || st.AgreedAt != nil || st.AgreedBy != "") {
+					if st.Tag == "terms_marketing" && (st.Agreed || !isFalseP(st.Revocable) || st.AgreedAt != nil || st.AgreedBy != "") {
 						t.Errorf("withdrawn term %+v", st)
 					}
 				}

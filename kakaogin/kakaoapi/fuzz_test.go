@@ -169,13 +169,18 @@ func FuzzDecodeResponses(f *testing.F) {
 		`{"iss":"x","sub":"1","iat":-9223372036854775808}`,
 		`{"elements":[1,2],"after_url":"http://x/?from_id=3&limit=a"}`,
 		`{"id":1,"service_terms":[{"tag":"t","agreed_at":"2024-03-05T08:12:44Z"}]}`,
+		`{"id":1,"revoked_service_terms":[{"tag":"t","agreed":false}]}`,
+		`{"id":1,"expires_in":5}`, `{"id":1,"app_id":0,"expires_in":5}`,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		_ = decodeJSON(body, new(ScopeInfo))
 		_ = decodeJSON(body, new(ShippingInfo))
-		_ = decodeJSON(body, new(AccessTokenInfo))
+		var ti AccessTokenInfo
+		if decodeJSON(body, &ti) == nil && (ti.AppID <= 0 || ti.ExpiresIn < 0) {
+			t.Errorf("access token info accepted with app_id %d, expires_in %v", ti.AppID, ti.ExpiresIn)
+		}
 		_ = decodeJSON(body, new(IDTokenClaims))
 		_ = decodeJSON(body, new(UserInfo))
 		_ = decodeJSON(body, new(Discovery))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -306,7 +307,7 @@ func TestServiceTermsResponses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.ServiceTerms) != 1 || got.ServiceTerms[0].AgreedAt == nil || got.ServiceTerms[0].AgreedBy != "KAUTH" || !got.ServiceTerms[0].Required {
+	if len(got.ServiceTerms) != 1 || got.ServiceTerms[0].AgreedAt == nil || got.ServiceTerms[0].AgreedBy != "KAUTH" || got.ServiceTerms[0].Required == nil || !*got.ServiceTerms[0].Required {
 		t.Errorf("service terms %+v", got)
 	}
 	s.reply(http.StatusOK, `{"id":1,"revoked_service_terms":[{"tag":"promo_2024","agreed":false}]}`)
@@ -424,4 +425,124 @@ func TestIDResponses(t *testing.T) {
 	if _, err := c.Unlink(t.Context(), user); !errors.Is(err, kakaoapi.ErrMalformedResponse) {
 		t.Errorf("answer without id accepted: %v", err)
 	}
+}
+
+// TestServiceTermsAbsentVsFalse: the revoke and upgrade answers carry no
+// required or revocable (reference §10.2, §10.3); the typed value keeps
+// them absent (nil) instead of reading false, while the status answer's
+// explicit false stays false (issue 11, point 7).
+func TestServiceTermsAbsentVsFalse(t *testing.T) {
+	s := newStub(t)
+	c := s.client(t)
+	cases := []struct {
+		name, body                  string
+		call                        func() (*kakaoapi.ServiceTermsInfo, error)
+		list                        func(*kakaoapi.ServiceTermsInfo) []kakaoapi.ServiceTerm
+		wantRequired, wantRevocable *bool // nil: absent
+		canRevoke                   bool
+	}{
+		{
+			name:         "status answer, both false",
+			body:         `{"id":1,"service_terms":[{"tag":"optional_no_consent","required":false,"agreed":false,"revocable":false}]}`,
+			call:         func() (*kakaoapi.ServiceTermsInfo, error) { return c.ServiceTerms(t.Context(), user, nil) },
+			list:         func(i *kakaoapi.ServiceTermsInfo) []kakaoapi.ServiceTerm { return i.ServiceTerms },
+			wantRequired: ptr(false), wantRevocable: ptr(false),
+		},
+		{
+			name:         "status answer, required and not revocable",
+			body:         `{"id":1,"service_terms":[{"tag":"service_2020_0218","required":true,"agreed":true,"revocable":false}]}`,
+			call:         func() (*kakaoapi.ServiceTermsInfo, error) { return c.ServiceTerms(t.Context(), user, nil) },
+			list:         func(i *kakaoapi.ServiceTermsInfo) []kakaoapi.ServiceTerm { return i.ServiceTerms },
+			wantRequired: ptr(true), wantRevocable: ptr(false),
+		},
+		{
+			name:         "status answer, optional, agreed and revocable",
+			body:         `{"id":1,"service_terms":[{"tag":"optional_20200616","required":false,"agreed":true,"revocable":true}]}`,
+			call:         func() (*kakaoapi.ServiceTermsInfo, error) { return c.ServiceTerms(t.Context(), user, nil) },
+			list:         func(i *kakaoapi.ServiceTermsInfo) []kakaoapi.ServiceTerm { return i.ServiceTerms },
+			wantRequired: ptr(false), wantRevocable: ptr(true), canRevoke: true,
+		},
+		{
+			name: "revoke answer",
+			body: `{"id":1,"revoked_service_terms":[{"tag":"optional_20200616","agreed":false}]}`,
+			call: func() (*kakaoapi.ServiceTermsInfo, error) {
+				return c.RevokeServiceTerms(t.Context(), user, "optional_20200616")
+			},
+			list: func(i *kakaoapi.ServiceTermsInfo) []kakaoapi.ServiceTerm { return i.RevokedServiceTerms },
+		},
+		{
+			name: "upgrade answer",
+			body: `{"id":1,"agreed_service_terms":[{"tag":"term02","agreed":true,"agreed_at":"2023-08-02T08:34:56Z"}]}`,
+			call: func() (*kakaoapi.ServiceTermsInfo, error) { return c.UpgradeServiceTerms(t.Context(), user, "term02") },
+			list: func(i *kakaoapi.ServiceTermsInfo) []kakaoapi.ServiceTerm { return i.AgreedServiceTerms },
+		},
+	}
+	same := func(got, want *bool) bool { return (got == nil) == (want == nil) && (got == nil || *got == *want) }
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s.reply(http.StatusOK, tc.body)
+			info, err := tc.call()
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := tc.list(info)
+			if len(l) != 1 {
+				t.Fatalf("terms %+v", info)
+			}
+			if !same(l[0].Required, tc.wantRequired) || !same(l[0].Revocable, tc.wantRevocable) {
+				t.Errorf("required %v revocable %v, want %v %v", fmtBool(l[0].Required), fmtBool(l[0].Revocable),
+					fmtBool(tc.wantRequired), fmtBool(tc.wantRevocable))
+			}
+			if l[0].CanRevoke() != tc.canRevoke || l[0].IsRequired() != (tc.wantRequired != nil && *tc.wantRequired) {
+				t.Errorf("CanRevoke %v IsRequired %v for %+v", l[0].CanRevoke(), l[0].IsRequired(), l[0])
+			}
+		})
+	}
+}
+
+// TestAccessTokenInfoMissingFields: an access-token-info answer without
+// expires_in or app_id, or with an app ID that is not positive, is
+// ErrMalformedResponse rather than zeros, so that an app ID of 0 never
+// reaches an app-ID comparison (C108: never 0 == 0; C31; issue 11, point 7).
+func TestAccessTokenInfoMissingFields(t *testing.T) {
+	s := newStub(t)
+	c := s.client(t)
+	cases := []struct {
+		name, body string
+		ok         bool
+	}{
+		{"complete", `{"id":123456789,"expires_in":7199,"app_id":1234}`, true},
+		{"expires_in zero", `{"id":123456789,"expires_in":0,"app_id":1234}`, true},
+		{"expires_in missing", `{"id":123456789,"app_id":1234}`, false},
+		{"expires_in null", `{"id":123456789,"expires_in":null,"app_id":1234}`, false},
+		{"app_id missing", `{"id":123456789,"expires_in":7199}`, false},
+		{"app_id null", `{"id":123456789,"expires_in":7199,"app_id":null}`, false},
+		{"app_id zero", `{"id":123456789,"expires_in":7199,"app_id":0}`, false},
+		{"app_id negative", `{"id":123456789,"expires_in":7199,"app_id":-1}`, false},
+		{"only the deprecated names", `{"id":123456789,"expiresInMillis":239036,"appId":1234}`, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s.reply(http.StatusOK, tc.body)
+			info, err := c.AccessTokenInfo(t.Context(), user)
+			if tc.ok {
+				if err != nil || info.AppID != 1234 || info.ID != 123456789 {
+					t.Fatalf("info %+v, %v", info, err)
+				}
+				return
+			}
+			if !errors.Is(err, kakaoapi.ErrMalformedResponse) {
+				t.Fatalf("info %+v, err %v; want ErrMalformedResponse", info, err)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func fmtBool(b *bool) string {
+	if b == nil {
+		return "absent"
+	}
+	return strconv.FormatBool(*b)
 }

@@ -25,13 +25,31 @@ type ServiceTermsOptions struct {
 }
 
 // ServiceTerm is the state of one Kakao Sync service term.
+//
+// Required and Revocable are pointers because only ServiceTerms's answer
+// carries them: the terms RevokeServiceTerms and UpgradeServiceTerms return
+// have neither, and a missing field must not read as "not required" or
+// "not revocable". nil means Kakao did not say.
 type ServiceTerm struct {
 	Tag       string     `json:"tag"`
-	Required  bool       `json:"required"`
+	Required  *bool      `json:"required,omitempty"`
 	Agreed    bool       `json:"agreed"`
-	Revocable bool       `json:"revocable"`
+	Revocable *bool      `json:"revocable,omitempty"`
 	AgreedAt  *time.Time `json:"agreed_at,omitempty"` // when last agreed
 	AgreedBy  string     `json:"agreed_by,omitempty"` // "KAUTH" (consent screen) or "KAPI" (upgrade API)
+}
+
+// IsRequired reports whether Kakao said the term is required. It is false
+// when Kakao said it is not and when it did not say, so check Required for
+// nil where the difference matters.
+func (t ServiceTerm) IsRequired() bool { return t.Required != nil && *t.Required }
+
+// CanRevoke reports whether the user may withdraw the term as far as this
+// answer tells: agreed, revocable present and true, and not required. A term
+// from an answer without revocable (RevokeServiceTerms, UpgradeServiceTerms)
+// is never revocable by this test.
+func (t ServiceTerm) CanRevoke() bool {
+	return t.Agreed && t.Revocable != nil && *t.Revocable && !t.IsRequired()
 }
 
 // ServiceTermsInfo is the answer of the service-terms APIs; each API fills

@@ -11,23 +11,32 @@ import (
 type AccessTokenInfo struct {
 	ID        int64         // service user ID
 	ExpiresIn time.Duration // remaining lifetime
-	AppID     int64         // app the token belongs to
+	AppID     int64         // app the token belongs to, always positive
 }
 
-// UnmarshalJSON decodes Kakao's {"id","expires_in","app_id"} form.
+// UnmarshalJSON decodes Kakao's {"id","expires_in","app_id"} form. A
+// missing expires_in or app_id is an error rather than a zero: a zero
+// lifetime would read as "expires now", and an app ID of 0 must never reach
+// a comparison with the app's own ID.
 func (i *AccessTokenInfo) UnmarshalJSON(b []byte) error {
 	var j struct {
-		ID        int64 `json:"id"`
-		ExpiresIn int64 `json:"expires_in"`
-		AppID     int64 `json:"app_id"`
+		ID        int64  `json:"id"`
+		ExpiresIn *int64 `json:"expires_in"`
+		AppID     *int64 `json:"app_id"`
 	}
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	if j.ExpiresIn < 0 || j.ExpiresIn > maxLifetime {
+	if j.ExpiresIn == nil {
+		return malformed("expires_in missing")
+	}
+	if *j.ExpiresIn < 0 || *j.ExpiresIn > maxLifetime {
 		return malformed("expires_in out of range")
 	}
-	*i = AccessTokenInfo{ID: j.ID, ExpiresIn: time.Duration(j.ExpiresIn) * time.Second, AppID: j.AppID}
+	if j.AppID == nil || *j.AppID <= 0 {
+		return malformed("app_id missing or not positive")
+	}
+	*i = AccessTokenInfo{ID: j.ID, ExpiresIn: time.Duration(*j.ExpiresIn) * time.Second, AppID: *j.AppID}
 	return nil
 }
 

@@ -115,7 +115,7 @@ func (s *Server) handleAppUsers(w http.ResponseWriter, r *http.Request) {
 		if st == nil || !st.linked {
 			continue
 		}
-		u, code, msg := s.userJSON(st, keys, true, true)
+		u, code, msg := s.userJSON(st, keys, true, false) // image URLs on http, as in Kakao's sample
 		if code != 0 {
 			s.kapiErrorLocked(w, 400, code, msg)
 			return

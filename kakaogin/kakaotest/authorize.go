@@ -34,6 +34,7 @@ type browserSession struct {
 type pendingAuth struct {
 	req     authRequest
 	items   []string // items shown (optional ones may be unticked)
+	terms   []string // terms shown (optional ones may be unticked)
 	expires time.Time
 }
 
@@ -190,7 +191,13 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		s.renderConsent(w, a, bs, hasSession)
+		sel := s.loginUser
+		if hasSession {
+			sel = bs.userID
+		} else if id, ok := s.userByHint(a.loginHint); ok {
+			sel = id
+		}
+		s.renderConsent(w, a, sel)
 		return
 	}
 	uid := s.loginUser
@@ -299,11 +306,19 @@ func (s *Server) handleConsentSubmit(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, http.StatusBadRequest, "KOE001", "알 수 없는 사용자입니다.")
 		return
 	}
-	ticked := r.PostForm["scope"]
+	// The screen was computed for the account the picker showed first. If
+	// the user picked another account that needs items or terms the screen
+	// did not show, Kakao asks that account for its own consent: show the
+	// screen again, computed for it, rather than grant what nobody saw.
 	items, terms := s.needs(st, p.req)
+	if !subset(items, p.items) || !subset(terms, p.terms) {
+		s.renderConsent(w, p.req, uid)
+		return
+	}
+	ticked := r.PostForm["scope"]
 	items = slices.DeleteFunc(items, func(id string) bool {
 		it, _ := s.scopeByID(id)
-		return !it.Required && slices.Contains(p.items, id) && !slices.Contains(ticked, id)
+		return !it.Required && !slices.Contains(ticked, id)
 	})
 	tickedTerms := r.PostForm["term"]
 	terms = slices.DeleteFunc(terms, func(tag string) bool {
@@ -312,6 +327,16 @@ func (s *Server) handleConsentSubmit(w http.ResponseWriter, r *http.Request) {
 	})
 	bs := s.startSession(w, uid)
 	s.redirectCode(w, r, p.req, uid, items, terms, bs.authTime)
+}
+
+// subset reports whether every element of a is in b.
+func subset(a, b []string) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) handleLogoutRedirect(w http.ResponseWriter, r *http.Request) {

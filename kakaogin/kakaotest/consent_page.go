@@ -53,14 +53,9 @@ type pickerUser struct {
 	Selected bool
 }
 
-// renderConsent shows the login + consent screen for a. Hold s.mu.
-func (s *Server) renderConsent(w http.ResponseWriter, a authRequest, bs *browserSession, hasSession bool) {
-	sel := s.loginUser
-	if hasSession {
-		sel = bs.userID
-	} else if id, ok := s.userByHint(a.loginHint); ok {
-		sel = id
-	}
+// renderConsent shows the login + consent screen for a, with the items and
+// terms account sel must consent to and sel chosen in the picker. Hold s.mu.
+func (s *Server) renderConsent(w http.ResponseWriter, a authRequest, sel int64) {
 	st, ok := s.users[sel]
 	if !ok {
 		s.errorPage(w, http.StatusInternalServerError, "KOE003", "kakaotest: no user to log in")
@@ -68,7 +63,7 @@ func (s *Server) renderConsent(w http.ResponseWriter, a authRequest, bs *browser
 	}
 	items, terms := s.needs(st, a)
 	id := randomHex(16)
-	s.pending[id] = &pendingAuth{req: a, items: items, expires: s.now().Add(s.beh.CodeLifetime)}
+	s.pending[id] = &pendingAuth{req: a, items: items, terms: terms, expires: s.now().Add(s.beh.CodeLifetime)}
 	data := struct {
 		Action, Pending string
 		Users           []pickerUser

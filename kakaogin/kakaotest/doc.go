@@ -32,7 +32,15 @@
 // The fake keeps a "Kakao Account session" per browser in a cookie set when
 // a user logs in on the fake; prompt=none answers login_required without
 // it and consent_required when the user is not linked or something needs
-// agreement; prompt=login ignores it.
+// agreement; prompt=login ignores it. On the interactive screen, picking
+// an account other than the one the screen was computed for shows the
+// screen again, computed for the picked account, so that nothing it must
+// consent to is granted unseen.
+//
+// Answers keep the shape of Kakao's samples: profile image URLs (in
+// /v2/user/me without secure_resource, /v2/app/users and the ID token's
+// picture) are on http, and a shipping address's empty strings are sent as
+// "" rather than left out.
 //
 // # Test controls
 //

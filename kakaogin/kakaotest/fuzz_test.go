@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -81,6 +83,74 @@ func FuzzTokenInfo(f *testing.F) {
 		s.mu.Unlock()
 		if err == nil && idToken != tok.IDToken && claims["sub"] == nil {
 			t.Fatalf("accepted %q", idToken)
+		}
+	})
+}
+
+// FuzzConsentSubmit feeds arbitrary form bodies to the interactive consent
+// screen's submit, for a screen computed for the picker's first account (민지,
+// already linked with everything, so the screen lists nothing): it must never
+// panic, must only redirect to the registered URI, and a code it issues may
+// carry an optional item or term only if the form ticked it, whichever
+// account was picked.
+func FuzzConsentSubmit(f *testing.F) {
+	s := NewUnstartedServer(WithSigningKey(testKey), WithRedirectURI(testRedirect), WithClientID("cid"), WithInteractiveConsent())
+	if _, err := s.IssueTokens(UserMinji, "profile_image", "account_email", "name", "gender", "age_range",
+		"birthday", "birthyear", "phone_number"); err != nil {
+		f.Fatal(err)
+	}
+	for _, tag := range []string{"terms_service", "terms_privacy", "terms_marketing"} {
+		if err := s.SetTermAgreed(UserMinji, tag, true); err != nil {
+			f.Fatal(err)
+		}
+	}
+	pendingRe := regexp.MustCompile(`name="p" value="([0-9a-f]+)"`)
+	for _, seed := range []string{
+		"user=4012345678&action=accept", "user=2984711002&action=accept",
+		"user=2984711002&action=accept&scope=profile_image&term=terms_marketing",
+		"user=1376016924429759243&action=cancel", "user=x&action=accept", "%zz",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		q := s.authParams("f")
+		q.Set("client_id", "cid")
+		req := httptest.NewRequest(http.MethodGet, PathAuthorize+"?"+q.Encode(), nil)
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		m := pendingRe.FindStringSubmatch(rec.Body.String())
+		if m == nil {
+			t.Fatalf("no consent screen: %d", rec.Code)
+		}
+		req = httptest.NewRequest(http.MethodPost, PathConsent, strings.NewReader("p="+m[1]+"&"+body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec = httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		loc := rec.Header().Get("Location")
+		if loc == "" {
+			return
+		}
+		u, err := url.Parse(loc)
+		if err != nil || !strings.HasPrefix(loc, testRedirect+"?") {
+			t.Fatalf("redirect to %q", loc)
+		}
+		code := u.Query().Get("code")
+		if code == "" {
+			return
+		}
+		form, _ := url.ParseQuery(body)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		c := s.codes[code]
+		for _, id := range c.items {
+			if it, _ := s.scopeByID(id); !it.Required && !slices.Contains(form["scope"], id) {
+				t.Fatalf("optional item %s granted unticked (body %q)", id, body)
+			}
+		}
+		for _, tag := range c.terms {
+			if t2, _ := s.termByTag(tag); !t2.Required && !slices.Contains(form["term"], tag) {
+				t.Fatalf("optional term %s granted unticked (body %q)", tag, body)
+			}
 		}
 	})
 }

@@ -117,7 +117,7 @@ func (s *Server) idClaims(st *userState, nonce string, authTime time.Time) map[s
 		c["nickname"] = st.Nickname
 	}
 	if (legacy || st.agreed("profile_image")) && st.ThumbnailImageURL != "" {
-		c["picture"] = st.ThumbnailImageURL
+		c["picture"] = imageURL(st.ThumbnailImageURL, false) // http, as in Kakao's samples
 	}
 	if st.agreed("account_email") && st.Email != "" && st.EmailValid && st.EmailVerified {
 		c["email"] = st.Email

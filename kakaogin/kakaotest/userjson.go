@@ -93,12 +93,7 @@ func (s *Server) addGroup(a map[string]any, st *userState, group string, secure 
 		a[key] = !agreed
 		return true, agreed
 	}
-	img := func(u string) string {
-		if !secure {
-			return strings.Replace(u, "https://", "http://", 1)
-		}
-		return u
-	}
+	img := func(u string) string { return imageURL(u, secure) }
 	legacy := s.beh.LegacyHasFlags
 	switch group {
 	case "profile":
@@ -146,6 +141,16 @@ func (s *Server) addGroup(a map[string]any, st *userState, group string, secure 
 	default:
 		s.addSimple(a, st, group, legacy)
 	}
+}
+
+// imageURL is a profile image URL as Kakao sends it: on http unless the
+// request asked for secure_resource, as in Kakao's samples of /v2/user/me,
+// /v2/app/users and the ID token's picture.
+func imageURL(u string, secure bool) string {
+	if !secure {
+		return strings.Replace(u, "https://", "http://", 1)
+	}
+	return u
 }
 
 // addSimple adds a one-value group (name, gender, age_range, …). Hold s.mu.

@@ -44,20 +44,22 @@ type User struct {
 	Decline []string
 }
 
-// ShippingAddress is one of a user's shipping addresses.
+// ShippingAddress is one of a user's shipping addresses. Its strings are
+// sent as "" when empty, not left out, as Kakao does (an address without a
+// second phone number has "receiver_phone_number2": "").
 type ShippingAddress struct {
 	ID                   int64  `json:"id"`
-	Name                 string `json:"name,omitempty"`
+	Name                 string `json:"name"`
 	IsDefault            bool   `json:"is_default"`
 	UpdatedAt            int64  `json:"updated_at,omitempty"`
-	Type                 string `json:"type,omitempty"`
-	BaseAddress          string `json:"base_address,omitempty"`
-	DetailAddress        string `json:"detail_address,omitempty"`
-	ReceiverName         string `json:"receiver_name,omitempty"`
-	ReceiverPhoneNumber1 string `json:"receiver_phone_number1,omitempty"`
-	ReceiverPhoneNumber2 string `json:"receiver_phone_number2,omitempty"`
-	ZoneNumber           string `json:"zone_number,omitempty"`
-	ZipCode              string `json:"zip_code,omitempty"`
+	Type                 string `json:"type"`
+	BaseAddress          string `json:"base_address"`
+	DetailAddress        string `json:"detail_address"`
+	ReceiverName         string `json:"receiver_name"`
+	ReceiverPhoneNumber1 string `json:"receiver_phone_number1"`
+	ReceiverPhoneNumber2 string `json:"receiver_phone_number2"`
+	ZoneNumber           string `json:"zone_number"`
+	ZipCode              string `json:"zip_code"`
 }
 
 // ConsentItem is a consent item (scope) configured for the app.

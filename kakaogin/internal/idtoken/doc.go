@@ -20,13 +20,17 @@
 //   - that the token is a JWS with exactly one signature whose alg is RS256;
 //   - the signature, with a key from this package's key set;
 //   - that the claims decode into their standard types (iss, sub, nonce and
-//     at_hash strings, aud a string or an array of strings, exp and iat
+//     at_hash strings, aud a string or an array of strings, exp, iat and nbf
 //     numbers) and that any distributed claims name a source;
 //   - that iss equals the configured issuer exactly;
 //   - that aud contains the client ID.
 //
-// Its expiry check is switched off, so that exp is checked here with our
-// leeway. go-oidc checks nbf only together with exp, so nbf is not checked.
+// Of go-oidc's skip flags only SkipExpiryCheck is set: the signature
+// (InsecureSkipSignatureCheck), issuer (SkipIssuerCheck) and audience
+// (SkipClientIDCheck) checks above stay on. SkipExpiryCheck switches off
+// both of go-oidc's time checks, exp and nbf (which it would check with a
+// fixed five minutes of leeway); go-oidc checks no other time claim. This
+// package checks all four registered time claims itself, with one leeway.
 //
 // # What this package checks
 //
@@ -48,13 +52,19 @@
 // Cached keys keep verifying while the key set cannot be fetched.
 //
 // After go-oidc:
-//   - none of iss, aud, sub, nonce, exp, iat, auth_time and azp appears twice,
+//   - none of iss, aud, sub, nonce, exp, iat, nbf, auth_time and azp appears twice,
 //     so that two JSON parsers cannot read different values from one token;
 //   - aud is exactly the client ID (a string or a one-element array), and
 //     azp, when present, is the client ID: a token for another app is refused;
 //   - sub is a Kakao user ID in canonical form (see ParseKakaoID);
-//   - exp is not past, with 60 seconds of clock leeway;
+//   - exp, iat, nbf and auth_time, when present, are JSON numbers between
+//     the Unix epoch and the year 9999, read by this package rather than
+//     taken from go-oidc, so that no overflow turns a far-future time into
+//     a past one;
+//   - exp is present and not past, with 60 seconds of clock leeway;
 //   - iat is present, not more than 60 seconds ahead, and within Checks.MaxAge;
+//   - nbf, when present, is not more than 60 seconds ahead;
+//   - auth_time, when present, is not more than 60 seconds ahead;
 //   - nonce equals Checks.Nonce, compared in constant time, so that a token
 //     from another login attempt cannot be replayed;
 //   - auth_time is present and not before Checks.AuthAfter (less the leeway)

@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -18,7 +20,7 @@ import (
 // Its text never contains the token.
 var ErrInvalid = errors.New("kakaogin: invalid ID token")
 
-// clockLeeway is the clock skew tolerated for exp, iat and auth_time.
+// clockLeeway is the clock skew tolerated for exp, iat, nbf and auth_time.
 const clockLeeway = 60 * time.Second
 
 // MaxExchangeAge is how old an ID token returned by a code exchange may be
@@ -41,7 +43,9 @@ type Claims struct {
 // Verifier checks Kakao ID tokens: go-oidc checks the signature (through
 // the cached key set), iss and that aud contains the client ID; Verify makes
 // the other checks of OpenID Connect Core, section 3.1.3.7, that go-oidc
-// leaves to its callers. The package doc lists them all. Get one from
+// leaves to its callers, and every time check (exp, iat, nbf, auth_time),
+// since go-oidc's expiry check, which also covers nbf, is off so that one
+// leeway applies to all of them. The package doc lists them all. Get one from
 // Provider.Verifier; it is safe for concurrent use.
 type Verifier struct {
 	issuer   string
@@ -52,7 +56,9 @@ type Verifier struct {
 }
 
 // newVerifier checks tokens of issuer for clientID, signed by keys of ks
-// (issuer, audience, subject, expiry and issue time, nonce, auth_time).
+// (issuer, audience, subject, the time claims, nonce, auth_time). Of
+// go-oidc's skip flags only SkipExpiryCheck is set; checkClaims makes the
+// exp and nbf checks it turns off.
 func newVerifier(issuer, clientID string, ks oidc.KeySet, now func() time.Time) *Verifier {
 	return &Verifier{
 		issuer: issuer, clientID: clientID, ks: ks, now: now,
@@ -159,18 +165,28 @@ func (t *Verifier) checkClaims(raws map[string]json.RawMessage, tok *oidc.IDToke
 		return nil, fmt.Errorf("sub: %w", err)
 	}
 
-	// exp and iat, with leeway for clock skew.
-	if now.After(tok.Expiry.Add(clockLeeway)) {
+	// The registered time claims, each with leeway for clock skew: exp
+	// and iat are required, nbf and auth_time are checked when present.
+	// go-oidc's own expiry and nbf checks are off (SkipExpiryCheck), so
+	// these are the only ones.
+	times, err := readTimeClaims(raws)
+	if err != nil {
+		return nil, err
+	}
+	if now.After(times.exp.Add(clockLeeway)) {
 		return nil, errors.New("expired")
 	}
-	if _, ok := raws["iat"]; !ok || tok.IssuedAt.IsZero() {
-		return nil, errors.New("iat missing")
-	}
-	if tok.IssuedAt.After(now.Add(clockLeeway)) {
+	if times.iat.After(now.Add(clockLeeway)) {
 		return nil, errors.New("iat in the future")
 	}
-	if want.MaxAge > 0 && now.Sub(tok.IssuedAt) > want.MaxAge {
+	if want.MaxAge > 0 && now.Sub(times.iat) > want.MaxAge {
 		return nil, errors.New("issued too long ago")
+	}
+	if !times.nbf.IsZero() && times.nbf.After(now.Add(clockLeeway)) {
+		return nil, errors.New("not valid yet (nbf in the future)")
+	}
+	if !times.authTime.IsZero() && times.authTime.After(now.Add(clockLeeway)) {
+		return nil, errors.New("auth_time in the future")
 	}
 
 	// nonce, compared in constant time: the token belongs to this login
@@ -181,18 +197,14 @@ func (t *Verifier) checkClaims(raws map[string]json.RawMessage, tok *oidc.IDToke
 		}
 	}
 
-	c := &Claims{Subject: sub, KakaoID: id, IssuedAt: tok.IssuedAt, Expiry: tok.Expiry}
+	c := &Claims{Subject: sub, KakaoID: id, IssuedAt: times.iat, Expiry: times.exp, AuthTime: times.authTime}
 	var extra struct {
-		AuthTime *int64 `json:"auth_time"`
 		Nickname string `json:"nickname"`
 		Picture  string `json:"picture"`
 		Email    string `json:"email"`
 	}
 	if err := tok.Claims(&extra); err != nil {
 		return nil, fmt.Errorf("claims: %v", err)
-	}
-	if extra.AuthTime != nil {
-		c.AuthTime = time.Unix(*extra.AuthTime, 0)
 	}
 	c.Nickname, c.Picture, c.Email = extra.Nickname, extra.Picture, extra.Email
 
@@ -212,6 +224,72 @@ func (t *Verifier) checkClaims(raws map[string]json.RawMessage, tok *oidc.IDToke
 		}
 	}
 	return c, nil
+}
+
+// timeClaims are a token's registered time claims; nbf and authTime are
+// zero when absent.
+type timeClaims struct {
+	exp, iat, nbf, authTime time.Time
+}
+
+// maxNumericDate is the last second of the year 9999: a time claim beyond
+// it is refused rather than converted, since time.Unix would overflow for
+// values near the int64 limit and turn a far-future time into a past one.
+const maxNumericDate = 253402300799
+
+// readTimeClaims parses exp, iat, nbf and auth_time from the payload
+// ourselves, so that every one is checked the same strict way: a JSON
+// number (fractions are cut to whole seconds) from 0 to maxNumericDate.
+// exp and iat must be present.
+func readTimeClaims(raws map[string]json.RawMessage) (timeClaims, error) {
+	var tc timeClaims
+	for _, f := range []struct {
+		name     string
+		dst      *time.Time
+		required bool
+	}{
+		{"exp", &tc.exp, true},
+		{"iat", &tc.iat, true},
+		{"nbf", &tc.nbf, false},
+		{"auth_time", &tc.authTime, false},
+	} {
+		raw, ok := raws[f.name]
+		if !ok {
+			if f.required {
+				return tc, fmt.Errorf("%s missing", f.name)
+			}
+			continue
+		}
+		t, err := numericDate(raw)
+		if err != nil {
+			return tc, fmt.Errorf("%s: %w", f.name, err)
+		}
+		*f.dst = t
+	}
+	return tc, nil
+}
+
+// numericDate parses a JWT NumericDate (RFC 7519, section 2): seconds since
+// the Unix epoch as a JSON number; a string holding digits is refused.
+func numericDate(raw json.RawMessage) (time.Time, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return time.Time{}, errors.New("not a number")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return time.Time{}, errors.New("not a number")
+	}
+	n, ok := v.(json.Number)
+	if !ok {
+		return time.Time{}, errors.New("not a number")
+	}
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil || f < 0 || f > maxNumericDate {
+		return time.Time{}, errors.New("out of range")
+	}
+	return time.Unix(int64(f), 0), nil
 }
 
 // maxIDToken bounds the size of an ID token, so no parser sees a huge one.
@@ -256,7 +334,7 @@ func duplicateClaim(payload []byte) (string, bool) {
 		}
 		key, _ := tok.(string)
 		switch key {
-		case "iss", "aud", "sub", "nonce", "exp", "iat", "auth_time", "azp":
+		case "iss", "aud", "sub", "nonce", "exp", "iat", "nbf", "auth_time", "azp":
 			if seen[key] {
 				return key, true
 			}

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -147,6 +148,100 @@ func FuzzDuplicateClaim(f *testing.F) {
 		name, dup := duplicateClaim(b)
 		if dup && name == "" {
 			t.Fatal("duplicate without a name")
+		}
+	})
+}
+
+// TestIDTokenTimeClaims: every registered time claim is checked with the
+// one clock leeway (C42 and the exp rule at the end of SECURITY.md §E, C48
+// for auth_time; issue 11, point 1). go-oidc's expiry check, which also
+// covers nbf, is switched off, so nbf and auth_time were not checked at all:
+// a token Kakao's key signed with nbf an hour ahead logged the user in.
+func TestIDTokenTimeClaims(t *testing.T) {
+	f := newFixture(t)
+	now := f.now.Unix()
+	cases := []struct {
+		name   string
+		mut    func(m map[string]any)
+		claims string // raw payload instead of mut, for duplicate keys
+		ok     bool
+	}{
+		{name: "nbf an hour ahead", mut: func(m map[string]any) { m["nbf"] = now + 3600 }},
+		{name: "nbf just beyond the leeway", mut: func(m map[string]any) { m["nbf"] = now + 61 }},
+		{name: "nbf within the leeway", mut: func(m map[string]any) { m["nbf"] = now + 30 }, ok: true},
+		{name: "nbf past", mut: func(m map[string]any) { m["nbf"] = now - 5 }, ok: true},
+		{name: "nbf absent", mut: func(m map[string]any) { delete(m, "nbf") }, ok: true},
+		{name: "nbf a string", mut: func(m map[string]any) { m["nbf"] = strconv.FormatInt(now-5, 10) }},
+		{name: "nbf beyond int64", mut: func(m map[string]any) { m["nbf"] = 1e19 }},
+		{name: "nbf at int64's limit", claims: `{"iss":"` + testIssuer + `","aud":"` + testClientID + `","sub":"4242","iat":` + strconv.FormatInt(now, 10) + `,"exp":` + strconv.FormatInt(now+3600, 10) + `,"nbf":9223372036854775807}`},
+		{name: "nbf twice, the last one past", claims: `{"iss":"` + testIssuer + `","aud":"` + testClientID + `","sub":"4242","iat":` + strconv.FormatInt(now, 10) + `,"exp":` + strconv.FormatInt(now+3600, 10) + `,"nbf":` + strconv.FormatInt(now+3600, 10) + `,"nbf":` + strconv.FormatInt(now-5, 10) + `}`},
+		{name: "C48 auth_time an hour ahead", mut: func(m map[string]any) { m["auth_time"] = now + 3600 }},
+		{name: "C48 auth_time just beyond the leeway", mut: func(m map[string]any) { m["auth_time"] = now + 61 }},
+		{name: "C48 auth_time within the leeway", mut: func(m map[string]any) { m["auth_time"] = now + 30 }, ok: true},
+		{name: "C48 auth_time absent", mut: func(m map[string]any) { delete(m, "auth_time") }, ok: true},
+		{name: "C48 auth_time at int64's limit", claims: `{"iss":"` + testIssuer + `","aud":"` + testClientID + `","sub":"4242","iat":` + strconv.FormatInt(now, 10) + `,"exp":` + strconv.FormatInt(now+3600, 10) + `,"auth_time":9223372036854775807}`},
+		{name: "exp missing", mut: func(m map[string]any) { delete(m, "exp") }},
+		{name: "exp a string", mut: func(m map[string]any) { m["exp"] = strconv.FormatInt(now+3600, 10) }},
+		{name: "exp at int64's limit", claims: `{"iss":"` + testIssuer + `","aud":"` + testClientID + `","sub":"4242","iat":` + strconv.FormatInt(now, 10) + `,"exp":9223372036854775807}`},
+		{name: "exp fractional, ahead", mut: func(m map[string]any) { m["exp"] = float64(now) + 3600.5 }, ok: true},
+		{name: "C42 iat a string", mut: func(m map[string]any) { m["iat"] = strconv.FormatInt(now, 10) }},
+		{name: "C42 iat negative", mut: func(m map[string]any) { m["iat"] = -1 }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var claims any = tc.claims
+			if tc.claims == "" {
+				m := f.claims()
+				tc.mut(m)
+				claims = m
+			}
+			// No nonce and no MaxAge: the checks a refreshed token gets,
+			// so that nothing but the time claim under test can refuse it.
+			_, err := f.v.Verify(context.Background(), sign(t, f.key, jose.RS256, claims, nil), Checks{})
+			switch {
+			case tc.ok && err != nil:
+				t.Fatalf("refused: %v", err)
+			case !tc.ok && err == nil:
+				t.Fatal("accepted")
+			case !tc.ok && !errors.Is(err, ErrInvalid):
+				t.Fatalf("error %v does not match ErrInvalid", err)
+			}
+		})
+	}
+}
+
+// TestVerifierSkipsOnlyExpiry: of go-oidc's skip flags only SkipExpiryCheck
+// is set, and Verify makes the exp and nbf checks it turns off
+// (TestIDTokenTimeClaims); the signature, issuer and audience checks stay
+// go-oidc's (C35–C39).
+func TestVerifierSkipsOnlyExpiry(t *testing.T) {
+	f := newFixture(t)
+	c := f.v.cfg
+	if c.InsecureSkipSignatureCheck || c.SkipIssuerCheck || c.SkipClientIDCheck || c.ClientID != testClientID {
+		t.Fatalf("go-oidc config turns off a check Verify does not make: %+v", c)
+	}
+	if len(c.SupportedSigningAlgs) != 1 || c.SupportedSigningAlgs[0] != "RS256" {
+		t.Fatalf("C36: algorithms %v", c.SupportedSigningAlgs)
+	}
+}
+
+// FuzzNumericDate: the time-claim parser never panics, and what it accepts
+// is a JSON number between the epoch and the year 9999.
+func FuzzNumericDate(f *testing.F) {
+	for _, s := range []string{`1800000000`, `1800000000.5`, `-1`, `1e19`, `9223372036854775807`, `"1800000000"`, `null`, `[1]`, ` 1 `, `1 2`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tm, err := numericDate(b)
+		if err != nil {
+			return
+		}
+		if s := tm.Unix(); s < 0 || s > maxNumericDate {
+			t.Fatalf("%q accepted as %d", b, s)
+		}
+		var n float64
+		if json.Unmarshal(b, &n) != nil {
+			t.Fatalf("%q accepted but is not a JSON number", b)
 		}
 	})
 }
