@@ -42,8 +42,8 @@
 //
 // # Schema
 //
-// Open creates the tables when they are missing; CREATE TABLE IF NOT
-// EXISTS holds the table name's metadata lock, so several instances may
+// Open creates the tables when they are missing, each in one statement
+// that holds the table name's metadata lock, so several instances may
 // start at once. Every table name starts with the prefix "kakaologin_",
 // or the one given by table_prefix=NAME (or WithTablePrefix): several apps,
 // or parallel tests, can share one database with one prefix each.

@@ -193,10 +193,9 @@ func interval(d time.Duration) string {
 	return fmt.Sprintf("INTERVAL %d MICROSECOND", d/time.Microsecond)
 }
 
-// micros is d in whole microseconds, at least one, for a ttl or lease
-// argument: a positive duration never becomes an empty one.
+// micros is d in whole microseconds, for a ttl or lease argument.
 func micros(d time.Duration) int64 {
-	return max(int64(d/time.Microsecond), 1)
+	return int64(d / time.Microsecond)
 }
 
 // placeholders returns n groups of k comma-separated placeholders for an
