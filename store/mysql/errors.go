@@ -47,13 +47,13 @@ func unavailable(err error) bool {
 	}
 	switch myErr.Number {
 	case 1021, // ER_DISK_FULL
-		1040,              // ER_CON_COUNT_ERROR: too many connections
-		1041,              // ER_OUT_OF_RESOURCES
-		1053,              // ER_SERVER_SHUTDOWN
-		1152,              // ER_ABORTING_CONNECTION
-		1156,              // ER_NET_PACKETS_OUT_OF_ORDER
-		1158, 1159,        // ER_NET_READ_ERROR, ER_NET_READ_INTERRUPTED
-		1160, 1161,        // ER_NET_ERROR_ON_WRITE, ER_NET_WRITE_INTERRUPTED
+		1040,       // ER_CON_COUNT_ERROR: too many connections
+		1041,       // ER_OUT_OF_RESOURCES
+		1053,       // ER_SERVER_SHUTDOWN
+		1152,       // ER_ABORTING_CONNECTION
+		1156,       // ER_NET_PACKETS_OUT_OF_ORDER
+		1158, 1159, // ER_NET_READ_ERROR, ER_NET_READ_INTERRUPTED
+		1160, 1161, // ER_NET_ERROR_ON_WRITE, ER_NET_WRITE_INTERRUPTED
 		1184,              // ER_NEW_ABORTING_CONNECTION
 		1203,              // ER_TOO_MANY_USER_CONNECTIONS
 		erLockWaitTimeout, // innodb_lock_wait_timeout
