@@ -357,6 +357,11 @@ func TestLostConnectionsAreUnavailableThenRecover(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for !waiting(t, hold, id) {
 		if time.Now().After(deadline) {
+			select {
+			case err := <-done:
+				t.Fatalf("Unlock returned without waiting for the row lock: %v", err)
+			default:
+			}
 			t.Fatal("Unlock never waited for the row lock")
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -370,14 +375,15 @@ func TestLostConnectionsAreUnavailableThenRecover(t *testing.T) {
 	}
 }
 
-// waiting reports whether connection id is waiting for a lock.
+// waiting reports whether connection id is running the Unlock's DELETE
+// (which waits for the row lock).
 func waiting(t *testing.T, db interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }, id int64) bool {
 	t.Helper()
 	var n int
 	err := db.QueryRowContext(t.Context(),
-		`SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_mysql_thread_id = ? AND trx_state = 'LOCK WAIT'`, id).Scan(&n)
+		`SELECT COUNT(*) FROM information_schema.processlist WHERE id = ? AND info LIKE 'DELETE%'`, id).Scan(&n)
 	if err != nil {
 		t.Fatal(err)
 	}
