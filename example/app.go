@@ -18,6 +18,7 @@ import (
 	"github.com/kakaologin/kakaologin/session"
 	"github.com/kakaologin/kakaologin/store"
 	"github.com/kakaologin/kakaologin/store/memory"
+	"github.com/kakaologin/kakaologin/store/mysql"
 	"github.com/kakaologin/kakaologin/store/postgres"
 	"github.com/kakaologin/kakaologin/store/redis"
 	"github.com/kakaologin/kakaologin/store/sqlite"
@@ -101,7 +102,7 @@ func newApp(cfg appConfig) (*app, error) {
 	if storeURL == "" {
 		storeURL = "sqlite:" + filepath.ToSlash(filepath.Join(cfg.DataDir, "sessions.db"))
 	}
-	st, err := store.Open(ctx, storeURL, memory.Backend, sqlite.Backend, redis.Backend, postgres.Backend)
+	st, err := store.Open(ctx, storeURL, memory.Backend, sqlite.Backend, redis.Backend, postgres.Backend, mysql.Backend)
 	if err != nil {
 		return nil, fmt.Errorf("session store: %w", err)
 	}

@@ -6,8 +6,10 @@ require (
 	github.com/chromedp/cdproto v0.160.5
 	github.com/chromedp/chromedp v0.24.0
 	github.com/gin-gonic/gin v1.12.0
+	github.com/go-sql-driver/mysql v1.10.2
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/kakaologin/kakaologin v0.0.0-00010101000000-000000000000
+	github.com/kakaologin/kakaologin/store/mysql v0.0.0-00010101000000-000000000000
 	github.com/kakaologin/kakaologin/store/postgres v0.0.0-00010101000000-000000000000
 	github.com/kakaologin/kakaologin/store/redis v0.0.0-00010101000000-000000000000
 	github.com/kakaologin/kakaologin/store/sqlite v0.0.0-00010101000000-000000000000
@@ -18,6 +20,7 @@ require (
 )
 
 require (
+	filippo.io/edwards25519 v1.2.0 // indirect
 	github.com/alexedwards/scs/v2 v2.9.0 // indirect
 	github.com/bytedance/gopkg v0.1.3 // indirect
 	github.com/bytedance/sonic v1.15.0 // indirect
@@ -67,6 +70,7 @@ require (
 
 replace (
 	github.com/kakaologin/kakaologin => ../
+	github.com/kakaologin/kakaologin/store/mysql => ../store/mysql
 	github.com/kakaologin/kakaologin/store/postgres => ../store/postgres
 	github.com/kakaologin/kakaologin/store/redis => ../store/redis
 	github.com/kakaologin/kakaologin/store/sqlite => ../store/sqlite

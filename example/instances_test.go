@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/hex"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
 	goredis "github.com/redis/go-redis/v9"
 
@@ -23,6 +25,8 @@ const (
 	testRedisAddr = "127.0.0.1:6379"
 	testPGAddr    = "127.0.0.1:5432"
 	testPGURL     = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	testMySQLAddr = "127.0.0.1:3306"
+	testMySQLURL  = "mysql://root@127.0.0.1:3306/test"
 )
 
 func requireServer(t *testing.T, addr string) {
@@ -78,8 +82,32 @@ func postgresStoreURL(t *testing.T) string {
 	return testPGURL + "&schema=" + schema
 }
 
+// mysqlStoreURL is a MySQL/MariaDB store URL with a table prefix of its
+// own; its tables are dropped when the test ends.
+func mysqlStoreURL(t *testing.T) string {
+	requireServer(t, testMySQLAddr)
+	prefix := "kltest_example_" + hex.EncodeToString(randomBytes(6)) + "_"
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		db, err := sql.Open("mysql", "root@tcp("+testMySQLAddr+")/test")
+		if err == nil {
+			var tables []string
+			for _, name := range []string{"sessions", "user_sessions", "locks", "links", "outbox"} {
+				tables = append(tables, "`"+prefix+name+"`")
+			}
+			_, err = db.ExecContext(ctx, "DROP TABLE IF EXISTS "+strings.Join(tables, ", "))
+			db.Close()
+		}
+		if err != nil {
+			t.Logf("dropping tables %s*: %v", prefix, err)
+		}
+	})
+	return testMySQLURL + "?table_prefix=" + prefix
+}
+
 // TestInstancesShareStore (issue 7 item 4): two example instances on
-// different ports share one store (Redis, PostgreSQL), one data folder and
+// different ports share one store (Redis, PostgreSQL, MySQL), one data folder and
 // one fake Kakao, like instances behind a load balancer whose public URL
 // is instance 1's. A login started on one is finished and used on the
 // other; Kakao's unlink callback fired at one ends the session on both
@@ -91,6 +119,7 @@ func TestInstancesShareStore(t *testing.T) {
 	}{
 		{"redis", redisStoreURL},
 		{"postgres", postgresStoreURL},
+		{"mysql", mysqlStoreURL},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			storeURL := tc.storeURL(t)

@@ -49,7 +49,7 @@ func env(name, def string) string {
 func run(log *slog.Logger) error {
 	addr := flag.String("addr", env("ADDR", "localhost:8080"), "listen address (env ADDR)")
 	data := flag.String("data", env("DATA_DIR", "data"), "data folder for secrets and SQLite files (env DATA_DIR)")
-	storeURL := flag.String("store", env("STORE_URL", ""), "session store URL: sqlite:FILE, redis://…, postgres://… (env STORE_URL; default sqlite:<data>/sessions.db)")
+	storeURL := flag.String("store", env("STORE_URL", ""), "session store URL: sqlite:FILE, redis://…, postgres://…, mysql://… (env STORE_URL; default sqlite:<data>/sessions.db)")
 	public := flag.String("public-url", env("PUBLIC_URL", ""), "URL browsers use to reach the site (env PUBLIC_URL; default http://<addr>)")
 	flag.Parse()
 	if *public == "" {

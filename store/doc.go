@@ -62,6 +62,7 @@
 //	sqlite:path/to/file.db                sqlite.Backend: one SQLite file, pure Go, for a single host
 //	redis://[:password@]host:6379/0       redis.Backend: Redis (rediss:// for TLS), also Sentinel and Cluster
 //	postgres://user:password@host/db      postgres.Backend: PostgreSQL (postgresql:// too), ?schema=NAME
+//	mysql://user:password@host:3306/db    mysql.Backend: MySQL or MariaDB (mariadb:// too), ?table_prefix=NAME
 //
 // Errors from Open name the backend and the address, never the password.
 //

@@ -10,7 +10,8 @@ import (
 )
 
 // Backend opens stores for some URL schemes. Each backend package exports
-// one (memory.Backend, sqlite.Backend, redis.Backend, postgres.Backend).
+// one (memory.Backend, sqlite.Backend, redis.Backend, postgres.Backend,
+// mysql.Backend).
 // Backends are passed to Open explicitly instead of registering themselves
 // in a global table, so a program links only the drivers it names and two
 // configurations can live in one process.
@@ -29,6 +30,7 @@ type Backend struct {
 //	sqlite:path/to/file.db              embedded SQLite file (pure Go)
 //	redis://host:6379/0, rediss://…     Redis, Sentinel or Cluster
 //	postgres://user@host/db             PostgreSQL
+//	mysql://user@host:3306/db           MySQL or MariaDB (mariadb:// too)
 //
 // For example:
 //
