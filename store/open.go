@@ -41,7 +41,7 @@ func Open(ctx context.Context, rawURL string, backends ...Backend) (Store, error
 		return nil, fmt.Errorf("store: bad store URL: %w", redact.WithoutURL(err))
 	}
 	if u.Scheme == "" {
-		return nil, fmt.Errorf("store: store URL %q has no scheme (want memory:, sqlite:, redis:// or postgres://)", redact.URL(u))
+		return nil, fmt.Errorf("store: store URL %q has no scheme (want memory:, sqlite:, redis://, postgres:// or mysql://)", redact.URL(u))
 	}
 	scheme := strings.ToLower(u.Scheme)
 	var known []string
