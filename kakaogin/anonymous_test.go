@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kakaologin/kakaologin/session"
-	"github.com/kakaologin/kakaologin/store/memory"
 	"github.com/kakaologin/kakaologin/store/storetest"
 )
 
@@ -20,18 +18,8 @@ import (
 // has a session, and other addresses, are not held back; a minute later
 // the address may start logins again.
 func TestAnonymousVisitorsCostNothing(t *testing.T) {
-	mem := memory.New()
-	t.Cleanup(func() { mem.Close() })
-	faulty := storetest.NewFaulty(mem)
-	sm, err := session.New(faulty, session.Config{SealKeys: [][]byte{testSealKey}, InsecureCookies: true})
-	if err != nil {
-		t.Fatal(err)
-	}
 	const perMinute = 25
-	h := newHarness(t, withConfig(func(c *Config) {
-		c.Sessions = sm
-		c.Login.NewSessionsPerMinute = perMinute
-	}))
+	h, faulty := faultyHarness(t, withConfig(func(c *Config) { c.Login.NewSessionsPerMinute = perMinute }))
 	serve := func(path, remote string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, path, nil)
 		req.RemoteAddr = remote

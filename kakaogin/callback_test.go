@@ -26,14 +26,7 @@ import (
 // flow of its own session, still completes, and does not count against
 // the address either.
 func TestCallbackBudgetNotSharedBehindNAT(t *testing.T) {
-	mem := memory.New()
-	t.Cleanup(func() { mem.Close() })
-	spy := storetest.NewFaulty(mem)
-	sm, err := session.New(spy, session.Config{SealKeys: [][]byte{testSealKey}, InsecureCookies: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := newHarness(t, withConfig(func(c *Config) { c.Sessions = sm }))
+	h, spy := faultyHarness(t)
 	honest, hostile := h.browser(), h.browser()
 	cb := honest.callbackURL(honest.toKakao("/auth/kakao/login?next=/private"))
 	hostile.toKakao("/auth/kakao/login") // a session (and a live flow) of its own: the sprayed states must not match it
