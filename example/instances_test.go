@@ -29,7 +29,7 @@ const (
 	testMySQLURL  = "mysql://root@127.0.0.1:3306/test"
 )
 
-func requireServer(t *testing.T, addr string) {
+func requireServer(t testing.TB, addr string) {
 	t.Helper()
 	conn, err := net.DialTimeout("tcp", addr, time.Second)
 	if err != nil {
@@ -43,7 +43,7 @@ func requireServer(t *testing.T, addr string) {
 
 // redisStoreURL is a Redis store URL with a prefix of its own; its keys
 // are deleted when the test ends.
-func redisStoreURL(t *testing.T) string {
+func redisStoreURL(t testing.TB) string {
 	requireServer(t, testRedisAddr)
 	prefix := "kltest-example-" + hex.EncodeToString(randomBytes(6)) + ":"
 	t.Cleanup(func() {
@@ -64,7 +64,7 @@ func redisStoreURL(t *testing.T) string {
 
 // postgresStoreURL is a PostgreSQL store URL with a schema of its own,
 // dropped when the test ends.
-func postgresStoreURL(t *testing.T) string {
+func postgresStoreURL(t testing.TB) string {
 	requireServer(t, testPGAddr)
 	schema := "kltest_example_" + hex.EncodeToString(randomBytes(6))
 	t.Cleanup(func() {
@@ -84,7 +84,7 @@ func postgresStoreURL(t *testing.T) string {
 
 // mysqlStoreURL is a MySQL/MariaDB store URL with a table prefix of its
 // own; its tables are dropped when the test ends.
-func mysqlStoreURL(t *testing.T) string {
+func mysqlStoreURL(t testing.TB) string {
 	requireServer(t, testMySQLAddr)
 	prefix := "kltest_example_" + hex.EncodeToString(randomBytes(6)) + "_"
 	t.Cleanup(func() {
@@ -115,7 +115,7 @@ func mysqlStoreURL(t *testing.T) string {
 func TestInstancesShareStore(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
-		storeURL func(*testing.T) string
+		storeURL func(testing.TB) string
 	}{
 		{"redis", redisStoreURL},
 		{"postgres", postgresStoreURL},
