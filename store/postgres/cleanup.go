@@ -17,7 +17,9 @@ func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
 	var total int64
 	for _, q := range s.q.clean {
 		for {
-			tag, err := s.pool.Exec(ctx, q, cleanupBatch)
+			callCtx, cancel := s.call(ctx)
+			tag, err := s.pool.Exec(callCtx, q, cleanupBatch)
+			cancel()
 			if err != nil {
 				return total, wrap("delete expired", err)
 			}

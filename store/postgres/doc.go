@@ -103,7 +103,12 @@
 //
 // Errors caused by the server not answering (refused or lost connection,
 // timeouts, server shutting down, too many connections) match
-// store.ErrUnavailable and keep the driver's error in their chain. Error
+// store.ErrUnavailable and keep the driver's error in their chain. Each
+// call is bounded by a timeout of 5 s (call_timeout=DURATION or
+// WithCallTimeout; zero leaves only the caller's context), since pgx has
+// no read timeout: a server that hangs with its connections open fails
+// calls within seconds too, and the same Store answers again once the
+// server does. Error
 // messages name the host, port and database, never the password.
 //
 // # Why not scs's pgxstore

@@ -35,6 +35,8 @@ func (l linkStore) Unlink(ctx context.Context, kakaoID int64) (store.Link, error
 // Link inserts the link unless either side is already linked. Re-linking
 // the same pair returns the stored link with its original LinkedAt.
 func (l linkStore) Link(ctx context.Context, link store.Link) (store.Link, error) {
+	ctx, cancel := l.s.call(ctx)
+	defer cancel()
 	if link.UserID == "" {
 		return store.Link{}, errors.New("postgres: link: empty user ID")
 	}
@@ -68,6 +70,8 @@ func (l linkStore) Link(ctx context.Context, link store.Link) (store.Link, error
 
 // one runs a query returning at most one link.
 func (l linkStore) one(ctx context.Context, op, query string, arg any) (store.Link, error) {
+	ctx, cancel := l.s.call(ctx)
+	defer cancel()
 	var link store.Link
 	err := l.s.pool.QueryRow(ctx, query, arg).Scan(&link.KakaoID, &link.UserID, &link.LinkedAt)
 	if errors.Is(err, pgx.ErrNoRows) {

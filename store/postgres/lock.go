@@ -14,6 +14,8 @@ import (
 // has run out (on the database clock). The fence is a random value that
 // only this holder knows.
 func (s *Store) TryLock(ctx context.Context, name string, ttl time.Duration) (string, bool, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	if ttl <= 0 {
 		return "", false, fmt.Errorf("postgres: try lock: ttl %v is not positive", ttl)
 	}
@@ -33,6 +35,8 @@ func (s *Store) TryLock(ctx context.Context, name string, ttl time.Duration) (st
 // ttl ran out and someone else took it, or it was released) it does
 // nothing.
 func (s *Store) Unlock(ctx context.Context, name, fence string) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	_, err := s.pool.Exec(ctx, s.q.unlock, name, fence)
 	return wrap("unlock", err)
 }

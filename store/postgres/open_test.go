@@ -74,6 +74,7 @@ func TestOpenRejectsBadURLsWithoutShowingThePassword(t *testing.T) {
 		{"unparsable URL", "postgres://app:s3cr3t-pw@127.0.0.1:notaport/test", nil, "port"},
 		{"other scheme", "mysql://app:s3cr3t-pw@127.0.0.1/test", nil, "mysql"},
 		{"bad cleanup interval", "postgres://app:s3cr3t-pw@127.0.0.1/test?cleanup_interval=often", nil, "cleanup_interval"},
+		{"bad call timeout", "postgres://app:s3cr3t-pw@127.0.0.1/test?call_timeout=soon", nil, "call_timeout"},
 		{"bad create_tables", "postgres://app:s3cr3t-pw@127.0.0.1/test?create_tables=maybe", nil, "create_tables"},
 		{"option pgx rejects", "postgres://app:s3cr3t-pw@127.0.0.1/test?sslmode=sometimes", nil, "sslmode"},
 		{"password in the query", "postgres://app@127.0.0.1/test?password=s3cr3t-pw&sslmode=sometimes", nil, "sslmode"},
@@ -270,5 +271,37 @@ func TestOpenWithEndedContext(t *testing.T) {
 	_, err := Open(ctx, serverURL(t))
 	if !errors.Is(err, store.ErrUnavailable) || !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want ErrUnavailable and context.Canceled", err)
+	}
+}
+
+// Issue 13 item 5: call_timeout in the URL bounds each call (so a tiny one
+// fails every call with ErrUnavailable and context.DeadlineExceeded), an
+// option given to Open overrides it, and zero turns the bound off.
+func TestCallTimeout(t *testing.T) {
+	t.Parallel()
+	schema := freshSchema(t)
+	tests := []struct {
+		name     string
+		url      string
+		opts     []Option
+		wantFail bool
+	}{
+		{"tiny timeout from the URL", urlWith(t, "call_timeout", "1ns"), nil, true},
+		{"option overrides the URL", urlWith(t, "call_timeout", "1ns"), []Option{WithCallTimeout(time.Minute)}, false},
+		{"zero turns it off", urlWith(t, "call_timeout", "0s"), nil, false},
+		{"tiny timeout by option", serverURL(t), []Option{WithCallTimeout(time.Nanosecond)}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Open(t.Context(), tt.url, append([]Option{WithSchema(schema)}, tt.opts...)...)
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			defer s.Close()
+			_, _, err = s.Find(t.Context(), "tok")
+			if failed := errors.Is(err, store.ErrUnavailable) && errors.Is(err, context.DeadlineExceeded); failed != tt.wantFail || (!tt.wantFail && err != nil) {
+				t.Errorf("Find: err = %v, want a timeout: %v", err, tt.wantFail)
+			}
+		})
 	}
 }

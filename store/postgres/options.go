@@ -12,6 +12,13 @@ import (
 // index entries and locks when no interval is configured.
 const DefaultCleanupInterval = 5 * time.Minute
 
+// DefaultCallTimeout bounds each store call when no timeout is configured.
+// pgx has no read timeout of its own, so without it a server that stops
+// answering with its connections open (a hung host, a frozen process, a
+// network that drops packets) would hold a request without a deadline
+// forever, instead of failing it with store.ErrUnavailable.
+const DefaultCallTimeout = 5 * time.Second
+
 // Option configures Open and New. Options given to Open override the same
 // setting taken from the URL.
 type Option func(*config)
@@ -20,6 +27,7 @@ type Option func(*config)
 type config struct {
 	schema          string
 	cleanupInterval time.Duration
+	callTimeout     time.Duration
 	createTables    bool
 	logger          *slog.Logger
 }
@@ -27,6 +35,7 @@ type config struct {
 func defaultConfig() config {
 	return config{
 		cleanupInterval: DefaultCleanupInterval,
+		callTimeout:     DefaultCallTimeout,
 		createTables:    true,
 		logger:          slog.New(slog.DiscardHandler),
 	}
@@ -48,6 +57,17 @@ func WithSchema(name string) Option {
 // duration such as 1m30s) does the same.
 func WithCleanupInterval(d time.Duration) Option {
 	return func(c *config) { c.cleanupInterval = d }
+}
+
+// WithCallTimeout sets how long one store call (one statement, or one
+// batch of the cleanup) may take before it fails with store.ErrUnavailable
+// (default DefaultCallTimeout), so that a server that stops answering
+// fails requests within seconds. A caller's earlier deadline still
+// applies; zero or a negative timeout leaves calls bounded by the caller's
+// context only. The URL query parameter call_timeout=DURATION does the
+// same.
+func WithCallTimeout(d time.Duration) Option {
+	return func(c *config) { c.callTimeout = d }
 }
 
 // WithCreateTables tells Open whether to create the schema and tables when
@@ -74,6 +94,7 @@ func WithLogger(l *slog.Logger) Option {
 const (
 	paramSchema          = "schema"
 	paramCleanupInterval = "cleanup_interval"
+	paramCallTimeout     = "call_timeout"
 	paramCreateTables    = "create_tables"
 )
 
@@ -92,6 +113,14 @@ func takeURLParams(u *url.URL, c *config) error {
 		}
 		c.cleanupInterval = d
 		q.Del(paramCleanupInterval)
+	}
+	if v, ok := q[paramCallTimeout]; ok {
+		d, err := time.ParseDuration(v[len(v)-1])
+		if err != nil {
+			return fmt.Errorf("%s=%q is not a duration such as 5s", paramCallTimeout, v[len(v)-1])
+		}
+		c.callTimeout = d
+		q.Del(paramCallTimeout)
 	}
 	if v, ok := q[paramCreateTables]; ok {
 		b, err := strconv.ParseBool(v[len(v)-1])

@@ -15,6 +15,8 @@ import (
 
 // Enqueue inserts the message; its ID is the row's bigserial id.
 func (s *Store) Enqueue(ctx context.Context, topic string, payload []byte) (string, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	if topic == "" {
 		return "", errors.New("postgres: enqueue: empty topic")
 	}
@@ -28,6 +30,8 @@ func (s *Store) Enqueue(ctx context.Context, topic string, payload []byte) (stri
 // Claim leases the oldest claimable messages of topic in one statement
 // (SELECT … FOR UPDATE SKIP LOCKED, then UPDATE), on the database clock.
 func (s *Store) Claim(ctx context.Context, topic string, max int, lease time.Duration) ([]store.Message, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	if max <= 0 || lease <= 0 {
 		return nil, fmt.Errorf("postgres: claim: max %d and lease %v must be positive", max, lease)
 	}
@@ -62,6 +66,8 @@ func (s *Store) Claim(ctx context.Context, topic string, max int, lease time.Dur
 // Ack deletes the message if m's lease still holds it, and tells a message
 // leased to someone else from one that is gone, in one statement.
 func (s *Store) Ack(ctx context.Context, m store.Message) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	id, err := strconv.ParseInt(m.ID, 10, 64)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -40,6 +40,7 @@ type Store struct {
 	addr    string // host:port/database, for error messages
 	names   tableNamer
 	q       queries
+	timeout time.Duration // per call; 0 for none
 
 	janitor   *janitor.Janitor
 	closeOnce sync.Once
@@ -53,8 +54,9 @@ var _ store.Store = (*Store)(nil)
 //
 // Besides the parameters pgx understands (sslmode, connect_timeout,
 // pool_max_conns, search_path, application_name, …), the URL may carry
-// schema=NAME, cleanup_interval=DURATION and create_tables=false; see
-// WithSchema, WithCleanupInterval and WithCreateTables, which override them.
+// schema=NAME, cleanup_interval=DURATION, call_timeout=DURATION and
+// create_tables=false; see WithSchema, WithCleanupInterval, WithCallTimeout
+// and WithCreateTables, which override them.
 //
 // When the server cannot be reached the error names the address (never the
 // password) and matches store.ErrUnavailable.
@@ -121,7 +123,7 @@ func newStore(ctx context.Context, pool *pgxpool.Pool, own bool, cfg config) (*S
 	if err := prepare(ctx, pool, names); err != nil {
 		return nil, wrap("open "+addr+": tables", err)
 	}
-	s := &Store{pool: pool, ownPool: own, addr: addr, names: names, q: newQueries(names)}
+	s := &Store{pool: pool, ownPool: own, addr: addr, names: names, q: newQueries(names), timeout: max(cfg.callTimeout, 0)}
 	s.janitor = janitor.Start(cfg.cleanupInterval, func(ctx context.Context) error {
 		_, err := s.DeleteExpired(ctx)
 		return err
@@ -131,7 +133,18 @@ func newStore(ctx context.Context, pool *pgxpool.Pool, own bool, cfg config) (*S
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	return wrap("ping "+s.addr, s.pool.Ping(ctx))
+}
+
+// call bounds one store call by the Store's call timeout (see
+// WithCallTimeout), keeping a caller's earlier deadline.
+func (s *Store) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.timeout)
 }
 
 // Links returns the link store kept in the same database.

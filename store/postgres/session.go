@@ -13,6 +13,8 @@ import (
 
 // Find returns the data of a live, unrevoked session.
 func (s *Store) Find(ctx context.Context, token string) ([]byte, bool, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	var b []byte
 	err := s.pool.QueryRow(ctx, s.q.find, []byte(token)).Scan(&b)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -30,6 +32,8 @@ func (s *Store) Find(ctx context.Context, token string) ([]byte, bool, error) {
 // Commit stores b for token until expiry, in one statement that refuses
 // to overwrite a live revocation.
 func (s *Store) Commit(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	var stored bool
 	err := s.pool.QueryRow(ctx, s.q.commit, []byte(token), nonNil(b), expiry).Scan(&stored)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -43,6 +47,8 @@ func (s *Store) Commit(ctx context.Context, token string, b []byte, expiry time.
 // PostgreSQL re-checks its condition on the newest row version after
 // waiting for a concurrent writer, also one on another app instance.
 func (s *Store) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (bool, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	var row pgx.Row
 	if old == nil {
 		row = s.pool.QueryRow(ctx, s.q.casAbsent, []byte(token), nonNil(b), expiry)
@@ -63,6 +69,8 @@ func (s *Store) CompareAndSwap(ctx context.Context, token string, old, b []byte,
 // the later of its expiry and now+store.RevocationTTL, on the database
 // clock.
 func (s *Store) Delete(ctx context.Context, token string) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	_, err := s.pool.Exec(ctx, s.q.delete, []byte(token))
 	return wrap("delete", err)
 }

@@ -53,8 +53,8 @@
 //	P r:{TOKEN}        revocation tombstone, in the same hash slot as the session key
 //	P u:{USER}         sorted set of USER's tokens, scored by expiry in Unix milliseconds
 //	P l:NAME           lock: the holder's random fence, expires with the lock's ttl
-//	P {links}k:KAKAOID link of a Kakao user: "LINKEDAT_UNIXNANO:USERID"
-//	P {links}u:USERID  link of a host user: "LINKEDAT_UNIXNANO:KAKAOID"
+//	P lk:{KAKAOID}     Kakao side of a link: "STATE:LINKEDAT_UNIXNANO:NONCE:USERID"
+//	P lu:{USERID}      user side of a link: "c:LINKEDAT_UNIXNANO:NONCE:KAKAOID"
 //	P o:{TOPIC}:ready  sorted set of the claimable message IDs of TOPIC, scored by enqueue order
 //	P o:{TOPIC}:leased sorted set of its leased message IDs, scored by lease end in Unix milliseconds
 //	P o:{TOPIC}:age    sorted set of all its message IDs, scored by enqueue time in Unix milliseconds
@@ -65,17 +65,32 @@
 // (without the spaces). An empty token, or one containing '{' or '}', is
 // stored hex-encoded under P sx:{xHEX} and P rx:{xHEX}, so that its two
 // keys always share a non-empty hash tag; a topic with a brace is stored
-// under P ox:{xHEX}:… the same way. The prefix itself may not contain
+// under P ox:{xHEX}:… and a user ID with a brace under P lux:{xHEX}, the
+// same way. The prefix itself may not contain
 // braces.
 //
 // Every write that checks before it writes is one Lua script, so it is
 // atomic across connections and app instances: Commit and
 // CompareAndSwap refuse while the tombstone exists (store.ErrRevoked);
 // Delete removes the data and sets the tombstone, with a ttl of the
-// later of the session's remaining ttl and store.RevocationTTL; Link and
-// Unlink read and write both sides of a link in one script. All links
-// share the {links} hash tag, so in a Cluster they live on one node: links
-// are few and small, and two-sided uniqueness needs both keys in one slot.
+// later of the session's remaining ttl and store.RevocationTTL.
+//
+// The two sides of a link hash to different slots, so that a Cluster
+// spreads links over its nodes, and no script can write both. A link is
+// therefore made in three single-key compare-and-set steps: Link claims
+// the Kakao side as pending (STATE "p", expiring after 10 s), sets the
+// user side, and commits the Kakao side (STATE "c", no expiry). A link
+// exists only when the Kakao side is committed and the user side names it
+// back with the same LinkedAt and NONCE (random per Link call); reads
+// check both sides, so a half-made link is never reported. What a Link
+// that crashed midway leaves behind blocks nobody for long: a pending
+// Kakao side expires by itself, and a side that the other side does not
+// name back is taken over by the next Link. Since each key holds one value,
+// neither side can belong to two links, also under concurrent Link calls
+// on several app instances; a Link that meets a link of the same pair
+// being made waits for it, one that meets another pair's reports
+// store.ErrLinkConflict. Unlink deletes the Kakao side first, which ends
+// the link at once, then the user side.
 //
 // RevokeUser reads the user's sorted set, then tombstones each token with
 // its own single-slot script (pipelined, so one round trip per cluster

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 )
 
 // FuzzOpenURL: no store URL, however malformed, panics the parser, and no
@@ -52,21 +51,25 @@ func FuzzOpenURL(f *testing.F) {
 }
 
 // FuzzDecodeLinkValue: stored link values (which anyone with write access
-// to Redis can set) never panic the decoder, and good values round-trip.
+// to Redis can set) never panic the decoder, and what decodes re-encodes to
+// a value that decodes the same.
 func FuzzDecodeLinkValue(f *testing.F) {
-	for _, s := range []string{"1715000000000000000:alice", ":", "x:y", "-5:", "99999999999999999999:a", ""} {
+	for _, s := range []string{"c:1715000000000000000:N0NCE:alice", "p:1:n:a:b:c", "c:1::x", "x:1:n:y", ":", "c:-5:n:", "c:99999999999999999999:n:a", ""} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
-		at, other, err := decodeLinkValue(v)
+		lv, err := decodeLinkValue(v)
 		if err != nil {
 			return
 		}
-		if at.Location() != time.UTC {
-			t.Errorf("decoded time %v is not UTC", at)
+		if lv.nonce == "" || strings.Contains(lv.nonce, ":") {
+			t.Errorf("decoded nonce %q of %q", lv.nonce, v)
 		}
-		if !strings.HasSuffix(v, ":"+other) {
-			t.Errorf("decoded other side %q is not the end of %q", other, v)
+		if !strings.HasSuffix(v, ":"+lv.other) {
+			t.Errorf("decoded other side %q is not the end of %q", lv.other, v)
+		}
+		if again, err := decodeLinkValue(lv.String()); err != nil || again != lv {
+			t.Errorf("%q decodes to %+v, which re-encodes as %q and decodes to %+v, %v", v, lv, lv.String(), again, err)
 		}
 	})
 }

@@ -46,11 +46,17 @@ func (k keys) user(user string) string { return k.prefix + "u:{" + user + "}" }
 // lock returns the key of the named lock.
 func (k keys) lock(name string) string { return k.prefix + "l:" + name }
 
-// linkByKakao and linkByUser return the two keys of a link. Both carry
-// the {links} hash tag (the prefix has no braces), so Link and Unlink can
-// check and write both sides in one script.
+// linkByKakao and linkByUser return the two keys of a link, each with
+// its own hash tag (the Kakao ID, the user ID), so that links spread over
+// a Cluster's slots; see links.go for how the two sides are kept in step.
+// A user ID with a brace is hex-encoded, as tokens are.
 func (k keys) linkByKakao(kakaoID int64) string {
-	return k.prefix + "{links}k:" + strconv.FormatInt(kakaoID, 10)
+	return k.prefix + "lk:{" + strconv.FormatInt(kakaoID, 10) + "}"
 }
 
-func (k keys) linkByUser(userID string) string { return k.prefix + "{links}u:" + userID }
+func (k keys) linkByUser(userID string) string {
+	if userID == "" || strings.ContainsAny(userID, "{}") {
+		return k.prefix + "lux:{x" + hex.EncodeToString([]byte(userID)) + "}"
+	}
+	return k.prefix + "lu:{" + userID + "}"
+}

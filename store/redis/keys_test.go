@@ -57,10 +57,24 @@ func TestMultiKeyScriptsTouchOneSlot(t *testing.T) {
 			t.Errorf("token %q: data and tombstone share the key %s", tok, data)
 		}
 	}
-	users := []string{"alice", "", "}", "{x}", "a:b"}
+}
+
+// A user ID with braces must not pick the hash tag of its link key, and
+// different user IDs never share one, also when one is hex-encoded.
+func TestLinkUserKeys(t *testing.T) {
+	t.Parallel()
+	k := keys{DefaultPrefix}
+	users := []string{"alice", "", "}", "{x}", "a:b", "{}", "x", "7b787d", "x7b787d", "{links}"}
+	seen := map[string]string{}
 	for _, u := range users {
-		if a, b := k.linkByKakao(42), k.linkByUser(u); hashSlot(a) != hashSlot(b) {
-			t.Errorf("user %q: %s and %s hash to different slots", u, a, b)
+		key := k.linkByUser(u)
+		if other, ok := seen[key]; ok {
+			t.Errorf("users %q and %q share the key %s", other, u, key)
+		}
+		seen[key] = u
+		open, end := strings.IndexByte(key, '{'), strings.IndexByte(key, '}')
+		if open < 0 || end != len(key)-1 || strings.Count(key, "{") != 1 || end == open+1 {
+			t.Errorf("user %q: key %s does not end in one non-empty hash tag", u, key)
 		}
 	}
 }
@@ -95,5 +109,20 @@ func TestSessionsSpreadOverSlots(t *testing.T) {
 	}
 	if len(slots) < 90 {
 		t.Errorf("100 tokens use only %d slots", len(slots))
+	}
+}
+
+// Issue 13: links spread over the slots (each side of each link its own
+// slot), so that no Cluster node holds and serves all of them.
+func TestLinksSpreadOverSlots(t *testing.T) {
+	t.Parallel()
+	k := keys{DefaultPrefix}
+	kakaoSlots, userSlots := map[uint16]bool{}, map[uint16]bool{}
+	for i := range 100 {
+		kakaoSlots[hashSlot(k.linkByKakao(int64(1000+i)))] = true
+		userSlots[hashSlot(k.linkByUser("user-"+strings.Repeat("u", i)))] = true
+	}
+	if len(kakaoSlots) < 90 || len(userSlots) < 90 {
+		t.Errorf("100 links use only %d Kakao-side and %d user-side slots", len(kakaoSlots), len(userSlots))
 	}
 }

@@ -158,39 +158,27 @@ redis.call('HDEL', KEYS[4], ARGV[1])
 redis.call('HDEL', KEYS[5], ARGV[1])
 return 1`)
 
-	// unlockScript: KEYS = lock; ARGV = fence.
-	unlockScript = goredis.NewScript(`
+	// compareAndDeleteScript: KEYS = key; ARGV = value. Deletes the key
+	// only while it holds value: Unlock with the lock's fence, and the
+	// undo and unlink steps of links with the value they wrote or read.
+	compareAndDeleteScript = goredis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`)
 
-	// linkScript: KEYS = by-kakao, by-user; ARGV = kakao ID, user ID,
-	// linked-at (Unix ns). Returns {1, stored by-kakao value} when linked
-	// (now or before, to this same pair), {-1} when the Kakao user is
-	// linked to another user, {-2} when the user is linked to another
-	// Kakao user.
-	linkScript = goredis.NewScript(`
-local have = redis.call('GET', KEYS[1])
-if have then
-	local sep = string.find(have, ':', 1, true)
-	if sep and string.sub(have, sep + 1) == ARGV[2] then return {1, have} end
-	return {-1}
+	// linkSwapScript: KEYS = one side of a link; ARGV = the value
+	// expected there ("" for none), the new value, and a ttl in
+	// milliseconds ("0" for none). It sets the new value (with the ttl,
+	// or without any) if the key holds the expected one, and returns what
+	// the key holds afterwards ("" for nothing): the new value when it
+	// was set, or when an earlier try that the client retried had set it.
+	linkSwapScript = goredis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if cur == ARGV[2] then return cur end
+if (cur or '') ~= ARGV[1] then return cur or '' end
+if ARGV[3] == '0' then
+	redis.call('SET', KEYS[1], ARGV[2])
+else
+	redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 end
-if redis.call('EXISTS', KEYS[2]) == 1 then return {-2} end
-redis.call('SET', KEYS[1], ARGV[3] .. ':' .. ARGV[2])
-redis.call('SET', KEYS[2], ARGV[3] .. ':' .. ARGV[1])
-return {1, ARGV[3] .. ':' .. ARGV[2]}`)
-
-	// unlinkScript: KEYS = by-kakao, by-user; ARGV = the by-kakao value
-	// the caller read, kakao ID. It deletes both sides if the by-kakao key
-	// still holds that value (returning 1) and otherwise changes nothing
-	// (returning 0), so that the caller reads again.
-	unlinkScript = goredis.NewScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-local back = redis.call('GET', KEYS[2])
-if back then
-	local sep = string.find(back, ':', 1, true)
-	if sep and string.sub(back, sep + 1) == ARGV[2] then redis.call('DEL', KEYS[2]) end
-end
-return 1`)
+return ARGV[2]`)
 )
