@@ -76,7 +76,7 @@ func (l linkStore) Link(ctx context.Context, link store.Link) (store.Link, error
 	res, err := linkScript.Run(ctx, l.s.client, keys,
 		strconv.FormatInt(link.KakaoID, 10), link.UserID, strconv.FormatInt(at.UnixNano(), 10)).Slice()
 	if err != nil {
-		return store.Link{}, wrap("link", err)
+		return store.Link{}, l.s.wrap("link", err)
 	}
 	code, _ := res[0].(int64)
 	switch code {
@@ -112,15 +112,35 @@ func (l linkStore) Unlink(ctx context.Context, kakaoID int64) (store.Link, error
 		if err != nil {
 			return store.Link{}, fmt.Errorf("redis: unlink: %w", err)
 		}
-		done, err := unlinkScript.Run(ctx, l.s.client, []string{kkey, l.s.k.linkByUser(userID)}, v, id).Int()
+		done, err := l.unlinkOnce(ctx, []string{kkey, l.s.k.linkByUser(userID)}, v, id)
 		if err != nil {
-			return store.Link{}, wrap("unlink", err)
+			return store.Link{}, l.s.wrap("unlink", err)
 		}
 		if done == 1 {
 			return store.Link{KakaoID: kakaoID, UserID: userID, LinkedAt: at}, nil
 		}
 	}
 	return store.Link{}, fmt.Errorf("redis: unlink: link kept changing during %d attempts", maxUnlinkAttempts)
+}
+
+// unlinkOnce runs the unlink script once. When the links' server has
+// replicas the script is followed by WAIT on the same connection, so that
+// an unlink it confirmed survives a failover (or it fails with
+// ErrNotReplicated).
+func (l linkStore) unlinkOnce(ctx context.Context, keys []string, v, id string) (int, error) {
+	node, err := l.s.replicatedNode(ctx, keys[0])
+	if err != nil {
+		return 0, err
+	}
+	if node == nil {
+		return unlinkScript.Run(ctx, l.s.client, keys, v, id).Int()
+	}
+	pipe := node.Pipeline()
+	cmd := unlinkScript.Eval(ctx, pipe, keys, v, id)
+	if err := l.s.execWaited(ctx, node, pipe, cmd); err != nil {
+		return 0, err
+	}
+	return cmd.Int()
 }
 
 // get reads one link key, turning a missing key into store.ErrNotFound.
@@ -130,7 +150,7 @@ func (l linkStore) get(ctx context.Context, op, key string) (string, error) {
 		return "", fmt.Errorf("redis: %s: %w", op, store.ErrNotFound)
 	}
 	if err != nil {
-		return "", wrap(op, err)
+		return "", l.s.wrap(op, err)
 	}
 	return v, nil
 }
