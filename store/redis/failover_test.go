@@ -208,25 +208,29 @@ func (d clusterDeployment) victim(ctx context.Context, t *testing.T, prefix stri
 	return best
 }
 
-// promoted: a surviving node's slot map no longer names port as a master.
+// promoted: a surviving node sees three shards with slots, each led by a
+// master other than port.
 func (d clusterDeployment) promoted(ctx context.Context, port int) bool {
 	for _, p := range clusterPorts {
 		if p == port {
 			continue
 		}
-		slots, err := d.n.get(p).ClusterSlots(ctx).Result()
+		shards, err := d.n.get(p).ClusterShards(ctx).Result()
 		if err != nil {
 			continue
 		}
-		if len(slots) != 3 {
-			return false
-		}
-		for _, s := range slots {
-			if len(s.Nodes) == 0 || s.Nodes[0].Addr == fmt.Sprintf("%s:%d", loopback, port) {
-				return false
+		led := 0
+		for _, sh := range shards {
+			if len(sh.Slots) == 0 {
+				continue
+			}
+			for _, n := range sh.Nodes {
+				if n.Role == "master" && n.Health == "online" && n.Port != int64(port) {
+					led++
+				}
 			}
 		}
-		return true
+		return led == 3
 	}
 	return false
 }
