@@ -43,6 +43,38 @@
 // makes calls fail within seconds with store.ErrUnavailable, and the same
 // Store works again by itself once the server answers.
 //
+// A Cluster client made by Open reloads the Cluster's slot map every 2 s
+// (go-redis's default is 60 s), and also, at most every 250 ms, as soon as
+// a command fails because a server does not answer: a master that died
+// answers no MOVED redirection, so without this the client would keep
+// sending its slots' commands to the dead address long after a replica
+// took over. The Store asks for these reloads with a client given to New
+// too; give such a client a short ClusterStateReloadInterval as well.
+//
+// # Failover and revocations
+//
+// Redis replicates asynchronously, so a write a master confirmed can be
+// lost if the master dies before a replica has it. For the writes that end
+// sessions or links — Delete (logout), RevokeUser (log out everywhere,
+// unlink) and Links().Unlink — that would bring an ended session back.
+// When the server holding the keys has a replica, these writes are
+// therefore followed by WAIT 1 on the same connection (in a Cluster, on the
+// master of the keys' slot), and they fail with ErrNotReplicated, which
+// matches store.ErrUnavailable (the middleware answers 503 and the user
+// retries), when no replica confirms them within a second (or half the
+// read timeout, if shorter). A server without replicas pays nothing extra:
+// whether a master has replicas is read from INFO replication (at Open,
+// then at most every 5 s), and a master that had a replica in the last
+// 30 s under its current replication ID is still waited for, so that a
+// replica that is only reconnecting keeps protecting revocations. After a
+// promotion the new master has no replica until one joins; revocations
+// then succeed on it alone, as on a single server. A logout retried after
+// such a failure finds the session already ended on the master and
+// succeeds without waiting; for a hard guarantee, also set
+// min-replicas-to-write on the servers. Other writes (logins, session
+// updates) do not wait: losing one in a failover only logs a user out or
+// repeats a step.
+//
 // Redis 6.2 or newer is required (ZADD GT).
 //
 // # Keys

@@ -10,11 +10,11 @@ import (
 	"github.com/kakaologin/kakaologin/store"
 )
 
-// wrap adds the operation to err and, when the server did not answer,
+// wrapErr adds the operation to err and, when the server did not answer,
 // store.ErrUnavailable. The original error stays in the chain, so
 // errors.Is(err, context.DeadlineExceeded) and go-redis's IsXxxError
 // helpers keep working.
-func wrap(op string, err error) error {
+func wrapErr(op string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -26,11 +26,13 @@ func wrap(op string, err error) error {
 
 // unavailableReplies are the prefixes of server replies that mean "not
 // now" rather than "never": the server is loading, failing over, out of
-// memory under noeviction, or full of clients. A retry later may succeed,
+// memory under noeviction, or full of clients; or a Cluster's topology is
+// changing (a redirection go-redis did not follow itself reached us). A retry later may succeed,
 // and the session middleware answers 503.
 var unavailableReplies = []string{
 	"LOADING", "BUSY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "READONLY",
 	"OOM", "MISCONF", "NOREPLICAS", "ERR max number of clients reached",
+	"MOVED ", "ASK ",
 }
 
 // unavailable reports whether err means the server could not be reached or

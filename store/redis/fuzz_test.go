@@ -87,3 +87,18 @@ func FuzzSessionKeys(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseReplication: any INFO replication text gives a count of at
+// least zero or an error, never a panic.
+func FuzzParseReplication(f *testing.F) {
+	f.Add("# Replication\r\nrole:master\r\nconnected_slaves:1\r\nslave0:ip=127.0.0.1,port=7004\r\nmaster_replid:abc\r\n")
+	f.Add("role:slave\r\nmaster_link_status:up\r\n")
+	f.Add("connected_slaves:-1\r\n")
+	f.Add("connected_slaves:99999999999999999999\n")
+	f.Fuzz(func(t *testing.T, info string) {
+		n, _, err := parseReplication(info)
+		if err == nil && n < 0 {
+			t.Fatalf("parseReplication(%q) = %d", info, n)
+		}
+	})
+}

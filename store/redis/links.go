@@ -182,7 +182,7 @@ func (l linkStore) Link(ctx context.Context, link store.Link) (store.Link, error
 			return store.Link{}, fmt.Errorf("redis: link: gave up after %v: %w", linkWait, err)
 		}
 		if err := sleepCtx(ctx, backoff(attempt)); err != nil {
-			return store.Link{}, wrap("link", err)
+			return store.Link{}, l.s.wrap("link", err)
 		}
 	}
 }
@@ -310,9 +310,9 @@ func (l linkStore) Unlink(ctx context.Context, kakaoID int64) (store.Link, error
 			return store.Link{}, err
 		}
 		whole := err == nil && uv.other == strconv.FormatInt(kakaoID, 10) && sameLink(kv, uv)
-		n, err := compareAndDeleteScript.Run(ctx, l.s.client, []string{kkey}, kraw).Int()
+		n, err := l.deleteKakaoSide(ctx, kkey, kraw)
 		if err != nil {
-			return store.Link{}, wrap(op, err)
+			return store.Link{}, l.s.wrap(op, err)
 		}
 		switch {
 		case n == 0:
@@ -332,6 +332,27 @@ func (l linkStore) Unlink(ctx context.Context, kakaoID int64) (store.Link, error
 	return store.Link{}, fmt.Errorf("redis: unlink: link kept changing during %d attempts", maxUnlinkAttempts)
 }
 
+// deleteKakaoSide deletes the Kakao side kkey if it still holds kraw,
+// reporting 1 when it did. When the key's server has replicas the delete is
+// followed by WAIT on the same connection, so that an unlink it confirmed
+// survives a failover (or it fails with ErrNotReplicated): deleting the
+// Kakao side is what ends the link.
+func (l linkStore) deleteKakaoSide(ctx context.Context, kkey, kraw string) (int, error) {
+	node, err := l.s.replicatedNode(ctx, kkey)
+	if err != nil {
+		return 0, err
+	}
+	if node == nil {
+		return compareAndDeleteScript.Run(ctx, l.s.client, []string{kkey}, kraw).Int()
+	}
+	pipe := node.Pipeline()
+	cmd := compareAndDeleteScript.Eval(ctx, pipe, []string{kkey}, kraw)
+	if err := l.s.execWaited(ctx, node, pipe, cmd); err != nil {
+		return 0, err
+	}
+	return cmd.Int()
+}
+
 // get reads and decodes one side of a link, returning its stored form
 // too, and turns a missing key into store.ErrNotFound.
 func (l linkStore) get(ctx context.Context, op, key string) (linkValue, string, error) {
@@ -340,7 +361,7 @@ func (l linkStore) get(ctx context.Context, op, key string) (linkValue, string, 
 		return linkValue{}, "", fmt.Errorf("redis: %s: %w", op, store.ErrNotFound)
 	}
 	if err != nil {
-		return linkValue{}, "", wrap(op, err)
+		return linkValue{}, "", l.s.wrap(op, err)
 	}
 	v, err := decodeLinkValue(raw)
 	if err != nil {
@@ -354,7 +375,7 @@ func (l linkStore) get(ctx context.Context, op, key string) (linkValue, string, 
 func (l linkStore) swap(ctx context.Context, key, old, v string, ttl time.Duration) error {
 	got, err := linkSwapScript.Run(ctx, l.s.client, []string{key}, old, v, strconv.FormatInt(ttl.Milliseconds(), 10)).Text()
 	if err != nil {
-		return wrap("link", err)
+		return l.s.wrap("link", err)
 	}
 	if got != v {
 		return errLinkChanged

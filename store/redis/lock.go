@@ -19,7 +19,7 @@ func (s *Store) TryLock(ctx context.Context, name string, ttl time.Duration) (st
 	fence := rand.Text()
 	ok, err := s.client.SetNX(ctx, s.k.lock(name), fence, ttl).Result()
 	if err != nil {
-		return "", false, wrap("try lock", err)
+		return "", false, s.wrap("try lock", err)
 	}
 	if !ok {
 		return "", false, nil
@@ -31,5 +31,5 @@ func (s *Store) TryLock(ctx context.Context, name string, ttl time.Duration) (st
 // compare-and-delete script; otherwise (the ttl ran out and someone else
 // took it, or it was released) it does nothing.
 func (s *Store) Unlock(ctx context.Context, name, fence string) error {
-	return wrap("unlock", compareAndDeleteScript.Run(ctx, s.client, []string{s.k.lock(name)}, fence).Err())
+	return s.wrap("unlock", compareAndDeleteScript.Run(ctx, s.client, []string{s.k.lock(name)}, fence).Err())
 }

@@ -307,6 +307,9 @@ func TestUnavailableClassification(t *testing.T) {
 		{redisReply("READONLY You can't write against a read only replica."), true},
 		{redisReply("CLUSTERDOWN The cluster is down"), true},
 		{redisReply("ERR max number of clients reached"), true},
+		{redisReply("MOVED 3999 127.0.0.1:7002"), true},
+		{redisReply("ASK 3999 127.0.0.1:7002"), true},
+		{ErrNotReplicated, true},
 		{redisReply("WRONGTYPE Operation against a key holding the wrong kind of value"), false},
 		{redisReply("WRONGPASS invalid username-password pair or user is disabled."), false},
 		{redisReply("NOPERM this user has no permissions to run the 'eval' command"), false},
@@ -316,11 +319,11 @@ func TestUnavailableClassification(t *testing.T) {
 		if got := unavailable(tt.err); got != tt.want {
 			t.Errorf("unavailable(%v) = %v, want %v", tt.err, got, tt.want)
 		}
-		if got := errors.Is(wrap("op", tt.err), store.ErrUnavailable); got != tt.want {
-			t.Errorf("wrap(%v) matches ErrUnavailable = %v, want %v", tt.err, got, tt.want)
+		if got := errors.Is(wrapErr("op", tt.err), store.ErrUnavailable); got != tt.want {
+			t.Errorf("wrapErr(%v) matches ErrUnavailable = %v, want %v", tt.err, got, tt.want)
 		}
 	}
-	if wrap("op", nil) != nil {
-		t.Error("wrap(nil) is not nil")
+	if wrapErr("op", nil) != nil {
+		t.Error("wrapErr(nil) is not nil")
 	}
 }

@@ -23,7 +23,7 @@ func (s *Store) Enqueue(ctx context.Context, topic string, payload []byte) (stri
 	id := rand.Text()
 	err := enqueueScript.Run(ctx, s.client, s.k.outbox(topic), id, nonNil(payload), retentionMillis).Err()
 	if err != nil {
-		return "", wrap("enqueue", err)
+		return "", s.wrap("enqueue", err)
 	}
 	return id, nil
 }
@@ -39,7 +39,7 @@ func (s *Store) Claim(ctx context.Context, topic string, max int, lease time.Dur
 	value := rand.Text()
 	raw, err := claimScript.Run(ctx, s.client, s.k.outbox(topic), max, ms, value, retentionMillis).Slice()
 	if err != nil {
-		return nil, wrap("claim", err)
+		return nil, s.wrap("claim", err)
 	}
 	if len(raw)%4 != 0 {
 		return nil, fmt.Errorf("redis: claim: unexpected reply of %d items", len(raw))
@@ -79,7 +79,7 @@ func decodeClaimed(r []any, topic, lease string) (store.Message, error) {
 func (s *Store) Ack(ctx context.Context, m store.Message) error {
 	n, err := ackScript.Run(ctx, s.client, s.k.outbox(m.Topic), m.ID, m.Lease).Int()
 	if err != nil {
-		return wrap("ack", err)
+		return s.wrap("ack", err)
 	}
 	if n < 0 {
 		return fmt.Errorf("redis: ack: %w", store.ErrLeaseLost)

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -35,6 +36,10 @@ const (
 	defaultPoolTimeout   = 3 * time.Second
 	defaultMaxRetries    = 2
 	defaultDialerRetries = 2
+	// defaultClusterStateReloadInterval bounds how long a Cluster client
+	// trusts its slot map without errors prompting a reload (go-redis
+	// defaults to 60 s).
+	defaultClusterStateReloadInterval = 2 * time.Second
 )
 
 // Store is a store.Store on Redis. It is safe for concurrent use by many
@@ -44,6 +49,9 @@ type Store struct {
 	ownClient bool
 	addr      string // redacted URL or address, for error messages
 	k         keys
+
+	lastReload atomic.Int64 // Unix ns of the latest topology reload requested
+	replicas   replicaCounts
 
 	closeOnce sync.Once
 	closeErr  error
@@ -88,8 +96,9 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 	s := &Store{client: client, ownClient: true, addr: addr, k: newKeys(cfg.prefix)}
 	if err := client.Ping(ctx).Err(); err != nil {
 		_ = client.Close()
-		return nil, wrap("open "+addr, err)
+		return nil, wrapErr("open "+addr, err)
 	}
+	s.learnReplicas(ctx)
 	return s, nil
 }
 
@@ -143,6 +152,7 @@ func parseClientOptions(u *url.URL, p urlParams) (clientOptions, error) {
 		}
 		settings{&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout,
 			&o.MaxRetries, &o.DialerRetries, &o.ContextTimeoutEnabled}.fill()
+		setDefault(&o.ClusterStateReloadInterval, defaultClusterStateReloadInterval)
 		return clientOptions{cluster: o}, nil
 	default:
 		o, err := goredis.ParseURL(u.String())
@@ -207,7 +217,7 @@ func clientAddr(c goredis.UniversalClient) string {
 
 // Ping checks that the server answers.
 func (s *Store) Ping(ctx context.Context) error {
-	return wrap("ping "+s.addr, s.client.Ping(ctx).Err())
+	return s.wrap("ping "+s.addr, s.client.Ping(ctx).Err())
 }
 
 // Links returns the link store kept in the same Redis deployment.
@@ -218,7 +228,7 @@ func (s *Store) Links() store.Links { return linkStore{s} }
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		if s.ownClient {
-			s.closeErr = wrap("close "+s.addr, s.client.Close())
+			s.closeErr = wrapErr("close "+s.addr, s.client.Close())
 		}
 	})
 	return s.closeErr

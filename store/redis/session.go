@@ -21,7 +21,7 @@ func (s *Store) Find(ctx context.Context, token string) ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, wrap("find", err)
+		return nil, false, s.wrap("find", err)
 	}
 	if b == nil {
 		b = []byte{}
@@ -35,7 +35,7 @@ func (s *Store) Commit(ctx context.Context, token string, b []byte, expiry time.
 	data, tomb := s.k.session(token)
 	n, err := commitScript.Run(ctx, s.client, []string{data, tomb}, nonNil(b), unixMilli(expiry)).Int()
 	if err != nil {
-		return wrap("commit", err)
+		return s.wrap("commit", err)
 	}
 	if n == resultRevoked {
 		return fmt.Errorf("redis: commit: %w", store.ErrRevoked)
@@ -57,7 +57,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, token string, old, b []byte,
 	}
 	n, err := cmd.Int()
 	if err != nil {
-		return false, wrap("compare and swap", err)
+		return false, s.wrap("compare and swap", err)
 	}
 	if n == resultRevoked {
 		return false, fmt.Errorf("redis: compare and swap: %w", store.ErrRevoked)
@@ -67,11 +67,22 @@ func (s *Store) CompareAndSwap(ctx context.Context, token string, old, b []byte,
 
 // Delete removes the session's data and keeps its token revoked until
 // the later of its remaining ttl and store.RevocationTTL, on the server
-// clock.
+// clock. When the server holding the token has replicas, Delete returns
+// only once a replica has the tombstone too (WAIT), so that a logout it
+// confirmed survives a failover; otherwise it fails with ErrNotReplicated.
 func (s *Store) Delete(ctx context.Context, token string) error {
 	data, tomb := s.k.session(token)
-	err := deleteScript.Run(ctx, s.client, []string{data, tomb}, revocationMillis, 0).Err()
-	return wrap("delete", err)
+	keys := []string{data, tomb}
+	node, err := s.replicatedNode(ctx, tomb)
+	if err != nil {
+		return s.wrap("delete", err)
+	}
+	if node == nil {
+		return s.wrap("delete", deleteScript.Run(ctx, s.client, keys, revocationMillis, 0).Err())
+	}
+	pipe := node.Pipeline()
+	cmd := deleteScript.Eval(ctx, pipe, keys, revocationMillis, 0)
+	return s.wrap("delete", s.execWaited(ctx, node, pipe, cmd))
 }
 
 // revocationMillis is store.RevocationTTL in milliseconds.
