@@ -622,7 +622,7 @@ func scenarioPages(t *testing.T, site *demoSite, b *tab) {
 	b.auditLangs("signup", src)
 	signUp(b, "서연")
 	b.shot("desktop-profile-ko")
-	for _, p := range []struct{ name, path string }{
+	pages := []struct{ name, path string }{
 		{"profile", "/profile"},
 		{"consent", "/consent"},
 		{"account", "/account"},
@@ -633,16 +633,18 @@ func scenarioPages(t *testing.T, site *demoSite, b *tab) {
 		{"confirm-delete", "/account/delete"},
 		{"terms", "/terms/terms_service"},
 		{"home-logged-in", "/"},
-	} {
-		b.open(p.path)
-		b.waitText("#whoami", "서연")
-		if p.path != "/" {
+	}
+	for _, lang := range []string{"ko", "en"} {
+		b.setLang(lang)
+		for _, p := range pages {
+			b.open(p.path)
+			b.waitText(fmt.Sprintf(`html[lang="%s"] #whoami`, lang), "서연")
 			// The navigation marks the page it is on.
-			nav := strings.SplitN(p.path, "?", 2)[0]
-			if want := map[string]bool{"/profile": true, "/consent": true, "/account": true, "/logout": true}[nav]; want {
+			if nav := p.path; nav == "/profile" || nav == "/consent" || nav == "/account" || nav == "/logout" {
 				b.text(fmt.Sprintf(`nav a[href="%s"][aria-current="page"]`, nav))
 			}
+			b.audit(p.name+"-"+lang, src)
 		}
-		b.auditLangs(p.name, src)
 	}
+	b.setLang("ko")
 }
