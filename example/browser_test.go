@@ -4,6 +4,11 @@ package main
 // through the demo site — the site's own pages, the library's callback and
 // error pages, and the fake Kakao's interactive consent screen — and saves
 // a screenshot of each main page to testdata/artifacts/TestBrowser/<scenario>/.
+// Each action's notice and each confirmation step is checked on the way;
+// every page, in Korean and English, at a desktop width and at 390 px, is
+// checked by axe-core and for sideways scrolling and small tap targets
+// (browser_audit_test.go; axe-core comes from npm ci --prefix
+// testdata/axe).
 //
 // Run: go test -race -run Browser -count=1 ./example
 // Without chromium on PATH it is skipped, except under CI=true.
