@@ -71,7 +71,10 @@ type app struct {
 	pages   map[string]map[string]*template.Template
 	csp     string
 	askable map[string]bool // consent items the profile page may ask for
-	log     *slog.Logger
+	// adminKey lets the account page read a linked Kakao account for a
+	// password login (no user token); "" when the app has none.
+	adminKey string
+	log      *slog.Logger
 }
 
 // newApp builds the site: store, sessions, Kakao Login (real or demo), the
@@ -122,6 +125,7 @@ func newApp(cfg appConfig) (*app, error) {
 	}
 
 	kc := a.kakaoConfig(cfg, public)
+	a.adminKey = kc.AdminKey
 	if u, err := url.Parse(kc.RedirectURL); err != nil || u.Path != "/auth/kakao/callback" {
 		return nil, fmt.Errorf("redirect URL %q must end in /auth/kakao/callback (the site mounts Kakao Login on /auth/kakao)", kc.RedirectURL)
 	}

@@ -4,6 +4,11 @@ package main
 // through the demo site — the site's own pages, the library's callback and
 // error pages, and the fake Kakao's interactive consent screen — and saves
 // a screenshot of each main page to testdata/artifacts/TestBrowser/<scenario>/.
+// Each action's notice and each confirmation step is checked on the way;
+// every page, in Korean and English, at a desktop width and at 390 px, is
+// checked by axe-core and for sideways scrolling and small tap targets
+// (browser_audit_test.go; axe-core comes from npm ci --prefix
+// testdata/axe).
 //
 // Run: go test -race -run Browser -count=1 ./example
 // Without chromium on PATH it is skipped, except under CI=true.
@@ -119,6 +124,7 @@ func TestBrowser(t *testing.T) {
 		{"login_accept", scenarioLoginAccept},
 		{"login_cancelled", scenarioLoginCancelled},
 		{"additional_consent", scenarioAdditionalConsent},
+		{"additional_consent_cancelled", scenarioConsentCancelled},
 		{"revoke_consent", scenarioRevokeConsent},
 		{"link_existing_account", scenarioLinkExisting},
 		{"connect_kakao_after_password_login", scenarioConnectKakao},
@@ -127,6 +133,7 @@ func TestBrowser(t *testing.T) {
 		{"logout_account", func(t *testing.T, s *demoSite, b *tab) { scenarioLogout(t, s, b, "account") }},
 		{"logout_everywhere", scenarioLogoutEverywhere},
 		{"delete_account", scenarioDeleteAccount},
+		{"pages", scenarioPages},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -186,6 +193,28 @@ func signUp(b *tab, nickname string) {
 	b.shot("signup")
 	b.click("#signup-submit")
 	b.wantPath("/profile")
+	notice(b, "가입했습니다")
+}
+
+// notice checks the page's one-line notice (a flash message, announced to
+// screen readers as a status) says want.
+func notice(b *tab, want string) {
+	b.t.Helper()
+	b.waitText(`#flash[role="status"]`, want)
+}
+
+// confirmStep checks the confirmation page of a destructive action: its
+// heading names what is done, its button is styled as dangerous, and
+// "cancel" is offered; then it confirms.
+func confirmStep(b *tab, action string, heading ...string) {
+	b.t.Helper()
+	b.wantPath("/confirm")
+	b.text(fmt.Sprintf(`section[data-action="%s"]`, action))
+	b.waitText("#confirm-heading", heading...)
+	b.text("button#confirm-submit.danger")
+	b.text("a#confirm-cancel")
+	b.shot("confirm-" + action)
+	b.click("#confirm-submit")
 }
 
 // profileOf checks the profile page shows the Kakao user.
@@ -221,13 +250,32 @@ func loggedOut(b *tab) {
 
 // scenarioLoginAccept: a new Kakao user (준호, ID above 2^53) logs in,
 // accepts everything, signs up and sees the profile and #whoami.
+// The profile is in words: the age range, gender and lunar birthday as a
+// Korean reads them, the email's state, the granted items by title (no
+// openid), times in KST, unused items folded away. Home then offers the
+// profile instead of the login.
 func scenarioLoginAccept(t *testing.T, site *demoSite, b *tab) {
 	loginNew(b, kakaotest.UserJunho, "준호")
-	b.waitText(`tr[data-field="email"]`, "junho.lee@example.kr")
+	b.waitText(`tr[data-field="email"]`, "junho.lee@example.kr", "인증 안 됨")
+	b.waitText(`tr[data-field="age_range"]`, "20대")
+	b.waitText(`tr[data-field="gender"]`, "남성")
+	b.waitText(`tr[data-field="birthday"]`, "11월 3일 (음력)")
+	b.waitText("#scopes", "닉네임", "카카오계정(이메일)")
+	if s := b.text("#scopes"); strings.Contains(s, "openid") || strings.Contains(s, "account_email") {
+		b.fatalf("granted items shown as IDs: %q", s)
+	}
+	b.waitText("#logged-in-at", "KST")
+	b.text("details#off-fields")
+	b.absent(`tr[data-field="ci"]`) // not configured: folded into the details
 	b.shot("profile")
 	b.open("/")
 	b.waitText("#whoami", "준호")
+	b.waitText("a#go-profile", "내 프로필")
+	b.absent("a#kakao-login")
+	b.absent("form#password-login")
 	b.shot("home-logged-in")
+	b.click("a#go-profile")
+	b.wantPath("/profile")
 }
 
 // scenarioLoginCancelled: Cancel on Kakao's screen shows the library's
@@ -238,8 +286,27 @@ func scenarioLoginCancelled(t *testing.T, site *demoSite, b *tab) {
 	b.shot("kakao-consent")
 	b.click("#cancel")
 	b.waitText("body", "로그인이 취소되었습니다")
+	b.text(`#error-message[role="alert"]`)
+	if href := b.eval(`document.querySelector("#error-retry").getAttribute("href")`); href != "/auth/kakao/login?next=%2Fprofile" {
+		b.fatalf("try again leads to %q, want the login with its next", href)
+	}
 	b.shot("login-cancelled")
-	loggedOut(b)
+	b.click("#error-retry")
+	onKakao(b)
+	accept(b, kakaotest.UserSeoyeon)
+	signUp(b, "서연") // and lands on /profile, the first login's next
+	loggedOutAfter(b, "service")
+}
+
+// loggedOutAfter logs out in mode from the logout page and checks the
+// notice of that mode.
+func loggedOutAfter(b *tab, mode string) {
+	b.t.Helper()
+	b.open("/logout")
+	b.click("form#logout-" + mode + " button")
+	b.wantPath("/")
+	notice(b, map[string]string{"service": "카카오계정 로그인은 그대로", "kakao": "카카오 토큰도 만료", "account": "카카오계정에서도 로그아웃"}[mode])
+	b.absent("#whoami")
 }
 
 // scenarioAdditionalConsent: 서연 logs in with the email item unticked;
@@ -259,9 +326,28 @@ func scenarioAdditionalConsent(t *testing.T, site *demoSite, b *tab) {
 	b.shot("kakao-additional-consent")
 	b.click("#accept")
 	b.wantPath("/profile")
+	notice(b, "동의했습니다: 카카오계정(이메일)")
 	b.waitText(row, "seoyeon.park@example.com")
 	b.absent(row + " .not-consented")
 	b.shot("profile-email-consented")
+}
+
+// scenarioConsentCancelled: cancelling additional consent on Kakao's
+// screen comes back to the profile with a notice (not a query flag), and
+// nothing changed.
+func scenarioConsentCancelled(t *testing.T, site *demoSite, b *tab) {
+	loginNew(b, kakaotest.UserSeoyeon, "서연", "account_email")
+	row := `tr[data-field="email"]`
+	b.click(row + " a.ask-consent")
+	onKakao(b)
+	b.click("#cancel")
+	b.wantPath("/profile")
+	notice(b, "추가 동의를 취소했습니다")
+	if p := b.path(); strings.Contains(p, "kakao_consent") {
+		b.fatalf("the cancelled consent's flag stayed in the address: %s", p)
+	}
+	b.waitText(row+" .not-consented", "동의하지 않음")
+	b.shot("profile-consent-cancelled")
 }
 
 // scenarioRevokeConsent: after logging in with everything agreed, the
@@ -273,12 +359,24 @@ func scenarioRevokeConsent(t *testing.T, site *demoSite, b *tab) {
 	row := `tr[data-scope="account_email"]`
 	b.waitText(row+" .agreed", "동의함")
 	b.absent(`tr[data-scope="profile_nickname"] form.revoke-scope`) // required: not revocable
+	b.waitText(row+" th", "카카오계정(이메일)")
+	// Each withdraw button names its item for screen readers.
+	b.waitText(row+" a.revoke-scope.danger-outline .visually-hidden", "카카오계정(이메일)")
+	b.waitText(`tr[data-term="terms_service"] th a[href="/terms/terms_service"]`, "서비스 이용약관")
+	b.waitText(`tr[data-term="terms_marketing"] td`, "KST")
 	b.shot("consent")
-	b.click(row + " form.revoke-scope button")
+	b.click(row + " a.revoke-scope")
+	confirmStep(b, "withdraw-item", "카카오계정(이메일)", "철회할까요")
 	b.wantPath("/consent")
+	notice(b, "동의를 철회했습니다: 카카오계정(이메일)")
 	b.waitText(row+" .agreed", "미동의")
-	b.absent(row + " form.revoke-scope")
+	b.absent(row + " a.revoke-scope")
 	b.shot("consent-revoked")
+	term := `tr[data-term="terms_marketing"]`
+	b.click(term + " a.revoke-term")
+	confirmStep(b, "withdraw-term", "마케팅 정보 수신 동의")
+	notice(b, "약관 동의를 철회했습니다: 마케팅 정보 수신 동의")
+	b.waitText(term+" .agreed", "미동의")
 	b.open("/profile")
 	b.waitText(`tr[data-field="email"] .not-consented`, "동의하지 않음")
 	b.shot("profile-after-revoke")
@@ -294,12 +392,25 @@ func scenarioLinkExisting(t *testing.T, site *demoSite, b *tab) {
 	accept(b, kakaotest.UserMinji)
 	b.wantPath("/link")
 	b.text("#link-prompt")
-	b.text("form#prove")
+	if got := b.value(`form#prove input[name="username"][autocomplete="username"]`); got != seededEmail {
+		b.fatalf("the proof form's username field has %q, want %q", got, seededEmail)
+	}
 	b.shot("link-prove")
+	b.auditLangs("link", site.axe(b))
+	b.fill(`form#prove [name="password"]`, "wrong")
+	b.click("#prove-submit")
+	b.waitText(`#form-error[role="alert"]`, "비밀번호")
+	if got := b.eval(`document.querySelector("#prove-password").getAttribute("aria-describedby")`); got != "form-error" {
+		b.fatalf("the password field is not tied to its error: aria-describedby=%q", got)
+	}
 	b.fill(`form#prove [name="password"]`, seededPassword)
 	b.click("#prove-submit")
-	b.wantPath("/account")
+	b.wantPath("/profile") // the login's next survived the proof
+	notice(b, "카카오 계정이 연결되었습니다")
+	b.open("/account")
 	b.waitText("#link-state", "카카오 연결됨")
+	b.waitText("#kakao-nickname", "민지")
+	b.waitText("#kakao-email", seededEmail) // the demo gives 민지 the seeded account's email
 	b.shot("account-linked")
 	b.open("/")
 	b.waitText("#whoami", seededName)
@@ -314,20 +425,30 @@ func scenarioConnectKakao(t *testing.T, site *demoSite, b *tab) {
 	b.fill(`form#password-login [name="password"]`, seededPassword)
 	b.click("#password-submit")
 	b.waitText("#whoami", seededName)
-	b.open("/account")
+	notice(b, "로그인했습니다")
 	b.waitText("#link-state", "카카오 연결 안 됨")
 	b.text("form#connect-kakao")
-	b.absent("form#disconnect-kakao")
+	b.absent("#disconnect-kakao")
 	b.shot("account-not-connected")
-	b.click("form#connect-kakao button")
+	// A password login asking for a Kakao page is told why, and offered
+	// the connection, which comes back to that page.
+	b.open("/profile")
+	b.waitText("#need-kakao", "카카오 로그인이 필요한")
+	b.shot("profile-needs-kakao")
+	b.auditLangs("needs-kakao", site.axe(b))
+	b.click("form#need-kakao-connect button")
 	onKakao(b)
 	b.shot("kakao-consent")
 	accept(b, kakaotest.UserMinji)
-	b.wantPath("/account")
+	b.wantPath("/profile")
+	notice(b, "카카오 계정이 연결되었습니다")
+	b.open("/account")
 	b.waitText("#link-state", "카카오 연결됨")
 	b.waitText("#whoami", seededName)
 	b.shot("account-connected")
-	b.click("form#disconnect-kakao button")
+	b.click("a#disconnect-kakao.danger-outline")
+	confirmStep(b, "disconnect", "카카오 연결을 해제할까요")
+	notice(b, "카카오 연결을 해제했습니다")
 	b.open("/account")
 	b.waitText("#link-state", "카카오 연결 안 됨")
 	b.shot("account-disconnected")
@@ -344,13 +465,13 @@ func scenarioLogout(t *testing.T, site *demoSite, b *tab, mode string) {
 		b.text("form#logout-" + m)
 	}
 	b.shot("logout")
-	b.click("form#logout-" + mode + " button")
+	loggedOutAfter(b, mode)
+	b.shot("logged-out")
 	// Only "kakao" revokes the tokens at Kakao (token logout API); only
 	// "account" sends the browser through Kakao's account logout.
 	site.wantHits(b, kakaotest.PathLogout, map[string]int{"kakao": 1}[mode])
 	site.wantHits(b, kakaotest.PathLogoutRedirect, map[string]int{"account": 1}[mode])
 	loggedOut(b)
-	b.shot("logged-out")
 	b.click("a#kakao-login")
 	if mode == "account" {
 		onKakao(b) // the Kakao Account session ended too
@@ -373,9 +494,11 @@ func scenarioLogoutEverywhere(t *testing.T, site *demoSite, b *tab) {
 	accept(other, kakaotest.UserSeoyeon)
 	profileOf(other, kakaotest.UserSeoyeon, "서연")
 	other.open("/account")
-	other.text("form#logout-everywhere")
 	other.shot("account")
-	other.click("form#logout-everywhere button")
+	other.click("a#logout-everywhere.danger-outline")
+	confirmStep(other, "logout-everywhere", "모든 기기에서 로그아웃할까요")
+	other.wantPath("/")
+	notice(other, "모든 기기와 브라우저에서 로그아웃했습니다")
 	loggedOut(other)
 	other.shot("logged-out")
 	// The first browser's session is gone too.
@@ -390,12 +513,15 @@ func scenarioDeleteAccount(t *testing.T, site *demoSite, b *tab) {
 	b.open("/account")
 	b.waitText("#link-state", "카카오 연결됨")
 	b.shot("account")
-	b.click("a#delete-account")
+	b.click("a#delete-account.danger-outline")
 	b.wantPath("/account/delete")
-	b.text("form#delete-confirm")
+	b.waitText("#confirm-heading", "정말 삭제할까요")
+	b.text("button#confirm-submit.danger")
 	b.shot("delete-confirm")
-	b.click("#delete-submit")
+	b.click("#confirm-submit")
 	site.wantHits(b, kakaotest.PathUnlink, 1)
+	b.wantPath("/")
+	notice(b, "카카오 연결을 끊고 계정을 삭제했습니다")
 	loggedOut(b)
 	b.shot("deleted")
 	// Kakao no longer knows the app for 서연: consent is asked again and
@@ -429,6 +555,10 @@ func TestBrowserHarness(t *testing.T) {
 		fmt.Fprintf(w, `<!doctype html><meta charset="utf-8"><p id="r">user=%s scopes=%s</p>`,
 			r.URL.Query().Get("user"), r.URL.Query().Get("scopes"))
 	})
+	mux.HandleFunc("GET /bad", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>bad</title>
+<main><h1 id="t">bad</h1><img src="data:,"><button></button><div style="width:600px">wide</div><a class="button" href="/" style="display:inline-block;height:20px">small</a></main>`)
+	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
@@ -445,4 +575,81 @@ func TestBrowserHarness(t *testing.T) {
 	b.waitText("#r", "user=2 scopes=0")
 	b.absent("#t")
 	b.shot("harness-done")
+
+	// The page checks find what they look for: axe-core's critical
+	// violations, sideways scrolling and small tap targets at 390 px.
+	b.open("/bad")
+	b.waitText("#t", "bad")
+	if src := loadAxe(b); src != "" {
+		found := map[string]bool{}
+		for _, v := range b.axeRun(src) {
+			found[v.ID] = true
+		}
+		if !found["image-alt"] || !found["button-name"] {
+			t.Fatalf("axe-core on a page with an unnamed image and button found %v", found)
+		}
+	}
+	b.setViewport(true)
+	defer b.setViewport(false)
+	if s := b.eval(overflowJS); !strings.Contains(s, "div") {
+		t.Fatalf("a 600px wide block at 390px: overflow check says %q", s)
+	}
+	if s := b.eval(fmt.Sprintf(smallTapsJS, minTap)); !strings.Contains(s, "small") {
+		t.Fatalf("a 20px high button link: tap-target check says %q", s)
+	}
+}
+
+// axe returns axe-core's bundle for the page checks ("" when it is not
+// installed and the test may skip them).
+func (s *demoSite) axe(b *tab) string {
+	b.t.Helper()
+	return loadAxe(b)
+}
+
+// scenarioPages: every page of the site, in Korean and in English, at a
+// desktop width and at 390 px — logged out, in the middle of a signup and
+// logged in — passes axe-core and, at 390 px, neither scrolls sideways nor
+// has tap targets under 44 px. (The proof and "needs a Kakao login" pages
+// are checked in their scenarios.)
+func scenarioPages(t *testing.T, site *demoSite, b *tab) {
+	src := site.axe(b)
+	home(b)
+	b.text(`a.skip-link[href="#main"]`)
+	b.text(`#lang-toggle[lang="en"]`)
+	b.auditLangs("home", src)
+	b.open("/no-such-page")
+	b.waitText("#error-title", "페이지를 찾을 수 없습니다")
+	b.auditLangs("not-found", src)
+	home(b)
+	toKakao(b)
+	accept(b, kakaotest.UserSeoyeon)
+	b.wantPath("/signup")
+	b.auditLangs("signup", src)
+	signUp(b, "서연")
+	b.shot("desktop-profile-ko")
+	pages := []struct{ name, path string }{
+		{"profile", "/profile"},
+		{"consent", "/consent"},
+		{"account", "/account"},
+		{"logout", "/logout"},
+		{"confirm-withdraw-item", "/confirm?action=withdraw-item&item=account_email"},
+		{"confirm-withdraw-term", "/confirm?action=withdraw-term&item=terms_marketing"},
+		{"confirm-logout-everywhere", "/confirm?action=logout-everywhere"},
+		{"confirm-delete", "/account/delete"},
+		{"terms", "/terms/terms_service"},
+		{"home-logged-in", "/"},
+	}
+	for _, lang := range []string{"ko", "en"} {
+		b.setLang(lang)
+		for _, p := range pages {
+			b.open(p.path)
+			b.waitText(fmt.Sprintf(`html[lang="%s"] #whoami`, lang), "서연")
+			// The navigation marks the page it is on.
+			if nav := p.path; nav == "/profile" || nav == "/consent" || nav == "/account" || nav == "/logout" {
+				b.text(fmt.Sprintf(`nav a[href="%s"][aria-current="page"]`, nav))
+			}
+			b.audit(p.name+"-"+lang, src)
+		}
+	}
+	b.setLang("ko")
 }

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/kakaologin/kakaologin/kakaogin"
+	"github.com/kakaologin/kakaologin/kakaogin/kakaoapi"
 	"github.com/kakaologin/kakaologin/store"
 )
 
@@ -34,6 +37,7 @@ func (a *app) account(c *gin.Context) {
 	}
 	a.render(c, http.StatusOK, "account", "", gin.H{
 		"Site": v.Site, "Kakao": v.Kakao, "KakaoID": kakaoID, "Connected": kakaoID != 0,
+		"KakaoAccount":  a.kakaoAccountOf(c, v, kakaoID),
 		"CanConnect":    v.Site != nil && kakaoID == 0,
 		"CanDisconnect": v.Kakao != nil && v.Site != nil && v.Site.HasPassword,
 	})
@@ -48,23 +52,7 @@ func (a *app) connect(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/")
 		return
 	}
-	a.kg.StartLink(c, v.Site.ID, "/account")
-}
-
-// deleteConfirm asks before deleting: Kakao logins unlink the app at Kakao
-// (library POST unlink, then OnUnlink deletes the site user); site-only
-// logins delete the site account.
-func (a *app) deleteConfirm(c *gin.Context) {
-	v := a.viewer(c)
-	if !v.loggedIn() {
-		c.Redirect(http.StatusSeeOther, "/")
-		return
-	}
-	action := "/account/delete"
-	if v.Kakao != nil {
-		action = "/auth/kakao/unlink"
-	}
-	a.render(c, http.StatusOK, "delete", "", gin.H{"Action": action})
+	a.kg.StartLink(c, v.Site.ID, sitePath(c.PostForm("next"), "/account"))
 }
 
 // deleteSiteAccount deletes a site-only account (no Kakao login in this
@@ -92,7 +80,8 @@ func (a *app) deleteSiteAccount(c *gin.Context) {
 	}
 	a.log.InfoContext(ctx, "site account deleted", "user_id", v.Site.ID)
 	a.clearSiteCookie(c)
-	c.Redirect(http.StatusSeeOther, "/?deleted=1")
+	a.setFlash(c, "flash.deleted")
+	c.Redirect(http.StatusSeeOther, "/")
 }
 
 // siteLogoutEverywhere ends every login of a site user who is not logged
@@ -118,6 +107,56 @@ func (a *app) siteLogoutEverywhere(c *gin.Context) {
 		return
 	}
 	a.clearSiteCookie(c)
-	a.setFlash(c, "flash.logged_out")
+	a.setFlash(c, "notice.everywhere")
 	c.Redirect(http.StatusSeeOther, "/")
+}
+
+// siteLogout is POST /account/logout, the log-out of a password login
+// (with no Kakao login, the library's logout modes do not apply): the
+// site_user cookie is cleared.
+func (a *app) siteLogout(c *gin.Context) {
+	if a.viewer(c).Site != nil {
+		a.setFlash(c, "notice.logout_site")
+	}
+	a.clearSiteCookie(c)
+	c.Redirect(http.StatusSeeOther, "/")
+}
+
+// kakaoAccount is the linked Kakao account as the account page shows it.
+type kakaoAccount struct {
+	Nickname string
+	Email    string
+}
+
+// kakaoAccountOf reads the linked Kakao account's nickname and email from
+// Kakao: with the user's token when logged in with Kakao, else with the
+// admin key (the account is linked but this is a password login). It is
+// nil when there is no link or Kakao does not answer in time; the page
+// then shows the Kakao ID alone.
+func (a *app) kakaoAccountOf(c *gin.Context, v viewer, kakaoID int64) *kakaoAccount {
+	if kakaoID == 0 {
+		return nil
+	}
+	api, auth := a.kg.Client(c)
+	if v.Kakao == nil {
+		if a.adminKey == "" {
+			return nil
+		}
+		auth = kakaoapi.Admin(a.adminKey, kakaoID)
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 5*time.Second)
+	defer cancel()
+	me, err := api.Me(ctx, auth, nil)
+	if err != nil {
+		a.log.InfoContext(ctx, "account page: Kakao account not read", "err", err)
+		return nil
+	}
+	ka := &kakaoAccount{}
+	if acc := me.KakaoAccount; acc != nil {
+		ka.Email = acc.Email
+		if acc.Profile != nil {
+			ka.Nickname = acc.Profile.Nickname
+		}
+	}
+	return ka
 }

@@ -11,11 +11,40 @@ import (
 	"github.com/kakaologin/kakaologin/kakaogin"
 )
 
-// home: the Kakao login button, the site's own password login (seeded
-// demo account) and, in demo mode, the banner.
+// home: the Kakao login button and the site's own password login (seeded
+// demo account) for visitors, a way on for those logged in, and, in demo
+// mode, the banner.
 func (a *app) home(c *gin.Context) {
 	a.popFlash(c)
 	a.render(c, http.StatusOK, "home", "", gin.H{"DemoEmail": demoEmail, "DemoPassword": demoPassword})
+}
+
+// needKakao stands before the pages that show what Kakao knows (profile,
+// consent): a visitor logged in with a password only is told why the page
+// needs a Kakao login, and offered one (or, with no Kakao account linked
+// yet, the connection), instead of being sent to Kakao unasked.
+func (a *app) needKakao(c *gin.Context) {
+	v := a.viewer(c)
+	if v.Kakao != nil || v.Site == nil {
+		return // Kakao login, or nobody: RequireLogin decides
+	}
+	linked := false
+	if _, err := a.st.Links().ByUserID(c.Request.Context(), v.Site.ID); err == nil {
+		linked = true
+	}
+	a.render(c, http.StatusOK, "needkakao", "", gin.H{"Linked": linked, "Next": c.Request.URL.Path})
+	c.Abort()
+}
+
+// termsPage shows a service term's text: the consent page links each term
+// by its title. The demo's terms are placeholders.
+func (a *app) termsPage(c *gin.Context) {
+	tag := c.Param("tag")
+	if termTitles[tag] == [2]string{} {
+		a.notFound(c)
+		return
+	}
+	a.render(c, http.StatusOK, "terms", "", gin.H{"Tag": tag})
 }
 
 // setLang is the language toggle: GET /lang?to=en|ko sets the lang cookie

@@ -70,15 +70,16 @@ func (a *app) linkPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/")
 		return
 	}
-	a.render(c, http.StatusOK, "link", "", a.linkData(c, p))
+	a.render(c, http.StatusOK, "link", "", a.linkData(c, p, c.Query("next")))
 }
 
-func (a *app) linkData(c *gin.Context, p *kakaogin.PendingIdentity) gin.H {
+// linkData is the proof page's data; next is where the login was going.
+func (a *app) linkData(c *gin.Context, p *kakaogin.PendingIdentity, next string) gin.H {
 	email := p.Email
 	if u, err := a.users.byID(c.Request.Context(), p.Candidate); err == nil {
 		email = u.Email
 	}
-	return gin.H{"Nickname": p.Nickname, "Email": email}
+	return gin.H{"Nickname": p.Nickname, "Email": email, "Next": sitePath(next, "/profile")}
 }
 
 // prove checks the candidate account's password, then links it.
@@ -90,7 +91,7 @@ func (a *app) prove(c *gin.Context) {
 	}
 	u, err := a.users.loginByID(c.Request.Context(), p.Candidate, c.PostForm("password"))
 	if errors.Is(err, errNoUser) {
-		a.render(c, http.StatusUnauthorized, "link", "error.proof", a.linkData(c, p))
+		a.render(c, http.StatusUnauthorized, "link", "error.proof", a.linkData(c, p, c.PostForm("next")))
 		return
 	}
 	if err != nil {
@@ -101,7 +102,8 @@ func (a *app) prove(c *gin.Context) {
 		a.completeFail(c, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/account?kakao_linked=1")
+	a.setFlash(c, "flash.linked")
+	c.Redirect(http.StatusSeeOther, sitePath(c.PostForm("next"), "/profile"))
 }
 
 // signupPage is Config.Linking.SignupURL: a new Kakao user completes a site
@@ -112,7 +114,8 @@ func (a *app) signupPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/")
 		return
 	}
-	a.render(c, http.StatusOK, "signup", "", gin.H{"Name": p.Nickname, "Email": p.Email, "EmailVerified": p.EmailVerified})
+	a.render(c, http.StatusOK, "signup", "", gin.H{"Name": p.Nickname, "Email": p.Email, "EmailVerified": p.EmailVerified,
+		"Next": sitePath(c.Query("next"), "/profile")})
 }
 
 // signup creates the site user and completes the Kakao signup.
@@ -124,7 +127,8 @@ func (a *app) signup(c *gin.Context) {
 	}
 	name := strings.TrimSpace(c.PostForm("name"))
 	if name == "" || utf8.RuneCountInString(name) > 40 || !utf8.ValidString(name) {
-		a.render(c, http.StatusBadRequest, "signup", "error.name", gin.H{"Name": name, "Email": p.Email, "EmailVerified": p.EmailVerified})
+		a.render(c, http.StatusBadRequest, "signup", "error.name", gin.H{"Name": name, "Email": p.Email, "EmailVerified": p.EmailVerified,
+			"Next": sitePath(c.PostForm("next"), "/profile")})
 		return
 	}
 	email := ""
@@ -142,7 +146,8 @@ func (a *app) signup(c *gin.Context) {
 		a.completeFail(c, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/profile")
+	a.setFlash(c, "notice.signed_up")
+	c.Redirect(http.StatusSeeOther, sitePath(c.PostForm("next"), "/profile"))
 }
 
 // abandon drops a pending signup or link.
@@ -151,6 +156,7 @@ func (a *app) abandon(c *gin.Context) {
 		a.fail(c, http.StatusServiceUnavailable, kakaogin.CodeSessionUnavailable, err)
 		return
 	}
+	a.setFlash(c, "notice.abandoned")
 	c.Redirect(http.StatusSeeOther, "/")
 }
 

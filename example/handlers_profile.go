@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -19,7 +18,9 @@ import (
 type field struct {
 	ID    string // data-field
 	Scope string // consent item that unlocks it
-	Value string
+	Value string // in words, in the page's language
+	Kind  string // how Value is shown: "text", "url" or "code" (wraps anywhere)
+	Notes []string
 	// State: "ok" (value shown), "empty" (agreed, Kakao has no data),
 	// "ask" (not consented), "off" (not configured for the app).
 	State   string
@@ -28,7 +29,7 @@ type field struct {
 
 // fieldOf classifies a kakao_account field by its *_needs_agreement flag.
 func fieldOf(id, scope string, needs *bool, value string) field {
-	f := field{ID: id, Scope: scope, Value: value}
+	f := field{ID: id, Scope: scope, Value: value, Kind: "text"}
 	switch {
 	case needs == nil && value == "":
 		f.State = "off"
@@ -42,19 +43,32 @@ func fieldOf(id, scope string, needs *bool, value string) field {
 	return f
 }
 
-func yesNo(b *bool) string {
-	if b == nil {
-		return "?"
+// as sets how the field's value is shown and adds notes.
+func (f field) as(kind string, notes ...string) field {
+	f.Kind = kind
+	for _, n := range notes {
+		if n != "" {
+			f.Notes = append(f.Notes, n)
+		}
 	}
-	if *b {
-		return "true"
+	return f
+}
+
+// emailNotes are the email's validity and verification, in words.
+func emailNotes(lang string, acc *kakaoapi.Account) []string {
+	var out []string
+	if b := acc.IsEmailVerified; b != nil {
+		out = append(out, pick(lang, map[bool][2]string{true: {"인증됨", "verified"}, false: {"인증 안 됨", "not verified"}}[*b]))
 	}
-	return "false"
+	if b := acc.IsEmailValid; b != nil {
+		out = append(out, pick(lang, map[bool][2]string{true: {"사용 가능", "valid"}, false: {"사용할 수 없는 주소", "no longer valid"}}[*b]))
+	}
+	return out
 }
 
 // accountFields lists every kakao_account field, in the order of Kakao's
-// documentation.
-func accountFields(acc *kakaoapi.Account) []field {
+// documentation, with its value in words of lang.
+func accountFields(lang string, acc *kakaoapi.Account) []field {
 	if acc == nil {
 		acc = &kakaoapi.Account{}
 	}
@@ -62,47 +76,47 @@ func accountFields(acc *kakaoapi.Account) []field {
 	if p == nil {
 		p = &kakaoapi.Profile{}
 	}
-	email := acc.Email
-	if email != "" {
-		email += fmt.Sprintf(" (is_email_valid=%s, is_email_verified=%s)", yesNo(acc.IsEmailValid), yesNo(acc.IsEmailVerified))
-	}
 	birthday := acc.Birthday
 	if birthday != "" {
-		birthday += " " + string(acc.BirthdayType)
-		if acc.IsLeapMonth != nil && *acc.IsLeapMonth {
-			birthday += " (leap month)"
-		}
+		birthday = birthdayWords(lang, birthday, string(acc.BirthdayType), acc.IsLeapMonth != nil && *acc.IsLeapMonth)
 	}
-	ci := acc.CI
-	if ci != "" && acc.CIAuthenticatedAt != nil {
-		ci += " (" + acc.CIAuthenticatedAt.Format(time.DateOnly) + ")"
+	ciNote := ""
+	if acc.CI != "" && acc.CIAuthenticatedAt != nil {
+		ciNote = pick(lang, [2]string{"인증 ", "verified "}) + kstTime(*acc.CIAuthenticatedAt)
 	}
-	isKorean := ""
-	if acc.IsKorean != nil {
-		isKorean = yesNo(acc.IsKorean)
+	birthyear := acc.Birthyear
+	if birthyear != "" {
+		birthyear = birthyearWords(lang, birthyear)
+	}
+	ageRange := string(acc.AgeRange)
+	if ageRange != "" {
+		ageRange = ageRangeWords(lang, ageRange)
 	}
 	return []field{
 		fieldOf("nickname", "profile_nickname", acc.ProfileNicknameNeedsAgreement, p.Nickname),
-		fieldOf("profile_image", "profile_image", acc.ProfileImageNeedsAgreement, p.ProfileImageURL),
-		fieldOf("thumbnail_image", "profile_image", acc.ProfileImageNeedsAgreement, p.ThumbnailImageURL),
+		fieldOf("profile_image", "profile_image", acc.ProfileImageNeedsAgreement, p.ProfileImageURL).as("url"),
+		fieldOf("thumbnail_image", "profile_image", acc.ProfileImageNeedsAgreement, p.ThumbnailImageURL).as("url"),
 		fieldOf("name", "name", acc.NameNeedsAgreement, acc.Name),
-		fieldOf("email", "account_email", acc.EmailNeedsAgreement, email),
-		fieldOf("age_range", "age_range", acc.AgeRangeNeedsAgreement, string(acc.AgeRange)),
-		fieldOf("birthyear", "birthyear", acc.BirthyearNeedsAgreement, acc.Birthyear),
+		fieldOf("email", "account_email", acc.EmailNeedsAgreement, acc.Email).as("code", emailNotes(lang, acc)...),
+		fieldOf("age_range", "age_range", acc.AgeRangeNeedsAgreement, ageRange),
+		fieldOf("birthyear", "birthyear", acc.BirthyearNeedsAgreement, birthyear),
 		fieldOf("birthday", "birthday", acc.BirthdayNeedsAgreement, birthday),
-		fieldOf("gender", "gender", acc.GenderNeedsAgreement, string(acc.Gender)),
+		fieldOf("gender", "gender", acc.GenderNeedsAgreement, genderWord(lang, string(acc.Gender))),
 		fieldOf("phone_number", "phone_number", acc.PhoneNumberNeedsAgreement, acc.PhoneNumber),
-		fieldOf("ci", "account_ci", acc.CINeedsAgreement, ci),
+		fieldOf("ci", "account_ci", acc.CINeedsAgreement, acc.CI).as("code", ciNote),
 		fieldOf("legal_name", "legal_name", acc.LegalNameNeedsAgreement, acc.LegalName),
 		fieldOf("legal_birth_date", "legal_birth_date", acc.LegalBirthDateNeedsAgreement, acc.LegalBirthDate),
-		fieldOf("legal_gender", "legal_gender", acc.LegalGenderNeedsAgreement, acc.LegalGender),
-		fieldOf("is_korean", "is_korean", acc.IsKoreanNeedsAgreement, isKorean),
+		fieldOf("legal_gender", "legal_gender", acc.LegalGenderNeedsAgreement, genderWord(lang, acc.LegalGender)),
+		fieldOf("is_korean", "is_korean", acc.IsKoreanNeedsAgreement, yesNoWords(lang, acc.IsKorean)),
 	}
 }
 
 // profile shows the identity and every kakao_account field, read from
-// Kakao with the user's token (kg.Client refreshes it as needed).
+// Kakao with the user's token (kg.Client refreshes it as needed), in words
+// of the page's language; fields the app has not configured are folded
+// away.
 func (a *app) profile(c *gin.Context) {
+	lang := pageLang(c.Request)
 	id, _ := kakaogin.CurrentUser(c)
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 10*time.Second)
 	defer cancel()
@@ -112,8 +126,8 @@ func (a *app) profile(c *gin.Context) {
 		a.kakaoFail(c, err)
 		return
 	}
-	fields := accountFields(me.KakaoAccount)
-	ship := field{ID: "shipping_address", Scope: "shipping_address"}
+	fields := accountFields(lang, me.KakaoAccount)
+	ship := field{ID: "shipping_address", Scope: "shipping_address", Kind: "text"}
 	if si, err := api.ShippingAddresses(ctx, auth, nil); err == nil {
 		var addrs []string
 		for _, ad := range si.Addresses {
@@ -124,51 +138,83 @@ func (a *app) profile(c *gin.Context) {
 		ship.State = "ask" // Kakao answers an error without consent
 	}
 	fields = append(fields, ship)
-	for i := range fields {
-		fields[i].Askable = a.askable[fields[i].Scope]
+	var shown, off []field
+	for _, f := range fields {
+		f.Askable = a.askable[f.Scope]
+		if f.State == "off" {
+			off = append(off, f)
+			continue
+		}
+		shown = append(shown, f)
 	}
 	connected := ""
 	if me.ConnectedAt != nil {
-		connected = me.ConnectedAt.Format(time.RFC3339)
+		connected = kstTime(*me.ConnectedAt)
 	}
+	a.popFlash(c)
 	a.render(c, http.StatusOK, "profile", "", gin.H{
-		"ID": id, "Fields": fields, "ConnectedAt": connected, "Properties": me.Properties,
+		"ID": id, "Fields": shown, "Off": off, "ConnectedAt": connected, "LoggedInAt": kstTime(id.LoggedInAt),
+		"Granted": itemTitlesOf(lang, id.Scopes), "Properties": me.Properties,
 		"ShowImage": !a.demo && strings.HasPrefix(id.ImageURL, "https://"),
 	})
 }
 
-// consent shows the consent items and service terms with their state and
-// revoke buttons (POST consent/revoke and terms/revoke of the library).
+// consent shows the consent items and service terms by title, with their
+// state, a link asking for what is not agreed yet and, for what may be
+// withdrawn, a link to the confirmation step (the library's POST
+// consent/revoke and terms/revoke come after it).
 func (a *app) consent(c *gin.Context) {
+	lang := pageLang(c.Request)
 	items, err := a.kg.ConsentItems(c)
 	if err != nil {
 		a.kakaoFail(c, err)
 		return
 	}
-	var terms []kakaoapi.ServiceTerm
+	var terms []termRow
 	termsErr := ""
 	if info, err := a.kg.ServiceTerms(c); err != nil {
 		a.log.InfoContext(c.Request.Context(), "service terms unavailable", "err", err)
 		termsErr = "consent.terms_none"
 	} else {
-		terms = info.ServiceTerms
+		for _, t := range info.ServiceTerms {
+			row := termRow{ServiceTerm: t, Title: termTitle(lang, t.Tag), Known: termTitles[t.Tag] != [2]string{}}
+			if t.AgreedAt != nil {
+				row.AgreedAt = kstTime(*t.AgreedAt)
+			}
+			terms = append(terms, row)
+		}
 	}
 	var rows []consentRow
 	for _, s := range items {
-		if !s.Using && !s.Agreed {
+		if (!s.Using && !s.Agreed) || hiddenItems[s.ID] {
 			continue
 		}
-		rows = append(rows, consentRow{Scope: s,
+		title := itemTitle(lang, s.ID)
+		if _, ok := itemTitles[s.ID]; !ok && s.DisplayName != "" {
+			title = s.DisplayName
+		}
+		rows = append(rows, consentRow{Scope: s, Title: title,
 			CanRevoke: s.Agreed && s.Revocable != nil && *s.Revocable,
 			CanAsk:    !s.Agreed && a.askable[s.ID]})
 	}
+	a.popFlash(c)
 	a.render(c, http.StatusOK, "consent", "", gin.H{"Items": rows, "Terms": terms, "TermsErr": termsErr})
 }
 
-// consentRow is one consent item with what the page may offer for it.
+// consentRow is one consent item with its title and what the page may
+// offer for it.
 type consentRow struct {
 	kakaoapi.Scope
+	Title             string
 	CanRevoke, CanAsk bool
+}
+
+// termRow is one service term with its title and agreement time in words.
+type termRow struct {
+	kakaoapi.ServiceTerm
+	Title    string
+	Known    bool // the site has a page for it (/terms/<tag>)
+	AgreedAt string
 }
 
 // kakaoFail answers a failed Kakao API call of a page: logged out when the

@@ -172,7 +172,7 @@ func TestDemoSmoke(t *testing.T) {
 			if status != http.StatusOK || at.Path != "/profile" {
 				t.Fatalf("after signup: %d %s\n%.2000s", status, at, body)
 			}
-			wantContains(t, "profile", body, `id="kakao-id">`+strconv.FormatInt(kakaotest.UserSeoyeon, 10),
+			wantContains(t, "profile", body, `id="kakao-id" class="code">`+strconv.FormatInt(kakaotest.UserSeoyeon, 10),
 				`id="nickname">서연`, `tr data-field="email"`, "seoyeon.park@example.com",
 				`tr data-field="gender"`, want[2], `class="ask-consent`, `/auth/kakao/consent?scope=gender&amp;next=/profile`)
 
@@ -180,16 +180,16 @@ func TestDemoSmoke(t *testing.T) {
 				path  string
 				texts []string
 			}{
-				{"/consent", []string{`tr data-scope="account_email"`, want[3], `class="revoke-scope"`, `tr data-term="terms_marketing"`}},
-				{"/account", []string{`id="link-state"`, want[4], `id="logout-everywhere"`, `id="delete-account"`}},
-				{"/logout", []string{`id="logout-service"`, `id="logout-kakao"`, `id="logout-account"`, want[5]}},
-				{"/account/delete", []string{`id="delete-confirm"`, `action="/auth/kakao/unlink"`, `id="delete-submit"`}},
+				{"/consent", []string{`tr data-scope="account_email"`, want[3], `class="revoke-scope`, `tr data-term="terms_marketing"`}},
+				{"/account", []string{`id="link-state"`, want[4], `id="logout-everywhere"`, `id="delete-account"`, `id="kakao-nickname">서연`}},
+				{"/logout", []string{`id="logout-service"`, `id="logout-kakao"`, `id="logout-account"`, want[5], `name="csrf_token"`}},
+				{"/account/delete", []string{`id="confirm-form"`, `action="/auth/kakao/unlink"`, `id="confirm-submit"`, `name="csrf_token"`}},
 			} {
 				status, body, _ := c.get(base + p.path)
 				if status != http.StatusOK {
 					t.Fatalf("%s: %d", p.path, status)
 				}
-				wantContains(t, p.path, body, append(p.texts, `id="whoami">서연`, `name="csrf_token"`)...)
+				wantContains(t, p.path, body, append(p.texts, `id="whoami">서연`)...)
 			}
 
 			c.get(base + "/logout")
@@ -216,9 +216,11 @@ func TestLinkExistingAccount(t *testing.T) {
 		t.Fatalf("wrong password: %d", status)
 	}
 	status, body, at = c.post(base+"/link", url.Values{"password": {demoPassword}}, true)
-	if status != http.StatusOK || at.Path != "/account" {
-		t.Fatalf("after proof: %d %s", status, at)
+	if status != http.StatusOK || at.Path != "/profile" {
+		t.Fatalf("after proof: %d %s (want the login's next, /profile)", status, at)
 	}
+	wantContains(t, "profile", body, `id="flash" role="status">Your Kakao account is connected.`)
+	_, body, _ = c.get(base + "/account")
 	wantContains(t, "account", body, "Kakao connected", `id="whoami">`+demoName, `id="disconnect-kakao"`)
 }
 
@@ -247,16 +249,20 @@ func TestPasswordLoginAndConnect(t *testing.T) {
 	if status != http.StatusOK || at.Path != "/account" {
 		t.Fatalf("login: %d %s", status, at)
 	}
-	wantContains(t, "account", body, "카카오 연결 안 됨", `id="connect-kakao"`, `action="/account/logout-everywhere"`, "로그인했습니다.")
+	wantContains(t, "account", body, "카카오 연결 안 됨", `id="connect-kakao"`, `href="/confirm?action=logout-everywhere"`, "로그인했습니다.")
 	if _, body, _ := c.get(base + "/account"); strings.Contains(body, "로그인했습니다.") {
 		t.Error("the flash message was shown twice")
 	}
+	_, body, _ = c.get(base + "/confirm?action=logout-everywhere")
+	wantContains(t, "confirm", body, `action="/account/logout-everywhere"`)
 	c.post(base+"/account/connect", url.Values{}, true)
 	status, body, at = c.consentSubmit(base, kakaotest.UserJunho, "profile_image")
 	if status != http.StatusOK || at.Path != "/account" {
 		t.Fatalf("connect: %d %s", status, at)
 	}
-	wantContains(t, "account", body, "카카오 연결됨", `action="/auth/kakao/logout/everywhere"`)
+	wantContains(t, "account", body, "카카오 연결됨")
+	_, body, _ = c.get(base + "/confirm?action=logout-everywhere")
+	wantContains(t, "confirm", body, `action="/auth/kakao/logout/everywhere"`)
 	// A second browser of the same user, by password.
 	c2 := newClient(t, "ko")
 	c2.get(base + "/")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -17,14 +18,19 @@ import (
 //go:embed templates/*.html static/*
 var embedded embed.FS
 
-var pageNames = []string{"home", "profile", "consent", "account", "delete", "link", "signup", "logout", "error"}
+var pageNames = []string{"home", "profile", "consent", "account", "confirm", "link", "signup", "logout", "needkakao", "terms", "error"}
 
 // parsePages parses every page once per language; {{t "key"}} is the
 // catalog lookup of that language.
 func parsePages() (map[string]map[string]*template.Template, error) {
 	out := map[string]map[string]*template.Template{}
 	for _, lang := range []string{"ko", "en"} {
-		funcs := template.FuncMap{"t": func(key string) string { return tr(lang, key) }}
+		funcs := template.FuncMap{
+			"t":        func(key string) string { return tr(lang, key) },
+			"item":     func(id string) string { return itemTitle(lang, id) },
+			"term":     func(tag string) string { return termTitle(lang, tag) },
+			"navLinks": navLinks,
+		}
 		out[lang] = map[string]*template.Template{}
 		for _, p := range pageNames {
 			t, err := template.New(p).Funcs(funcs).ParseFS(embedded, "templates/layout.html", "templates/"+p+".html")
@@ -37,53 +43,36 @@ func parsePages() (map[string]map[string]*template.Template, error) {
 	return out, nil
 }
 
+// navLink is one link of the navigation of logged-in visitors.
+type navLink struct{ Href, Key string }
+
+// navLinks are the navigation's links; the current page's is marked.
+func navLinks() []navLink {
+	return []navLink{{"/profile", "nav.profile"}, {"/consent", "nav.consent"}, {"/account", "nav.account"}, {"/logout", "nav.logout"}}
+}
+
 // view is what every page template receives; D is the page's own data.
 type view struct {
 	Lang     string
 	Demo     bool
 	Who      string // "" when nobody is logged in
 	LoggedIn bool
+	Kakao    bool // logged in with Kakao (not only with a password)
+	Path     string
 	CSRF     template.HTML
-	Flash    string // catalog key of a one-line notice
+	Flash    string // a one-line notice, in words
 	Error    string // catalog key of a form error
 	D        any
 }
 
-var flashes = map[string]string{
-	"kakao_linked": "flash.linked", "kakao_unlinked": "flash.unlinked",
-	"kakao_disconnected": "flash.disconnected", "deleted": "flash.deleted",
-}
-
-// flashKey is the session value (and, once popped, the gin.Context key)
-// holding the message key of a flash to show once on the next page.
-const flashKey = "flash"
-
-// setFlash keeps the message key in the session for the next page: the
-// host's own value beside the login, with scs's API.
-func (a *app) setFlash(c *gin.Context, key string) {
-	a.sm.Put(c.Request.Context(), flashKey, key)
-}
-
-// popFlash takes the flash set by the previous request, if any, for
-// render; it is read once.
-func (a *app) popFlash(c *gin.Context) {
-	if key := a.sm.PopString(c.Request.Context(), flashKey); key != "" {
-		c.Set(flashKey, key)
-	}
-}
-
 // render writes page with data d; errKey, when not "", is a form error.
+// A flash is shown when the handler popped one (popFlash).
 func (a *app) render(c *gin.Context, status int, page, errKey string, d any) {
-	v := view{Lang: pageLang(c.Request), Demo: a.demo, CSRF: kakaogin.CSRFInput(c), Error: errKey, D: d}
+	v := view{Lang: pageLang(c.Request), Demo: a.demo, CSRF: kakaogin.CSRFInput(c), Error: errKey, D: d, Path: c.Request.URL.Path}
 	who := a.viewer(c)
-	v.Who, v.LoggedIn = who.label(), who.loggedIn()
-	for q, key := range flashes {
-		if c.Query(q) != "" {
-			v.Flash = key
-		}
-	}
-	if key := c.GetString(flashKey); key != "" {
-		v.Flash = key
+	v.Who, v.LoggedIn, v.Kakao = who.label(), who.loggedIn(), who.Kakao != nil
+	if f := c.GetString(flashKey); f != "" {
+		v.Flash = noticeText(v.Lang, f)
 	}
 	var buf bytes.Buffer
 	if err := a.pages[v.Lang][page].ExecuteTemplate(&buf, "layout", v); err != nil {
@@ -99,6 +88,11 @@ func (a *app) render(c *gin.Context, status int, page, errKey string, d any) {
 func (a *app) errorPage(c *gin.Context, p kakaogin.ErrorPage) {
 	a.pageHeaders(c) // replaces the library's stricter CSP: our page loads /static
 	p.Title, p.Message = kakaogin.Message(p.Code, kakaogin.Lang(pageLang(c.Request)))
+	if p.RetryURL == "/auth/kakao/login" {
+		if next := sitePath(a.sm.GetString(c.Request.Context(), loginNextKey), ""); next != "" {
+			p.RetryURL += "?next=" + url.QueryEscape(next)
+		}
+	}
 	a.render(c, p.Status, "error", "", p)
 }
 

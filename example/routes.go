@@ -22,6 +22,7 @@ func (a *app) routes(mountFake bool) http.Handler {
 	}
 	static, _ := fs.Sub(embedded, "static")
 	r.StaticFS("/static", http.FS(static))
+	r.GET("/favicon.ico", a.favicon)
 
 	s := r.Group("/", a.kg.Middleware(), a.pageHeaders)
 	csrf := a.kg.RequireCSRF()
@@ -29,19 +30,22 @@ func (a *app) routes(mountFake bool) http.Handler {
 	s.GET("/lang", a.setLang)
 	s.POST("/login", csrf, a.passwordLogin)
 	s.GET("/logout", a.logoutPage)
-	s.GET("/profile", a.kg.RequireLogin(), a.profile)
-	s.GET("/consent", a.kg.RequireLogin(), a.consent)
+	s.GET("/profile", a.needKakao, a.kg.RequireLogin(), a.profile)
+	s.GET("/consent", a.needKakao, a.kg.RequireLogin(), a.consent)
+	s.GET("/terms/:tag", a.termsPage)
+	s.GET("/confirm", a.confirmPage)
 	s.GET("/account", a.account)
 	s.POST("/account/connect", csrf, a.connect)
 	s.GET("/account/delete", a.deleteConfirm)
 	s.POST("/account/delete", csrf, a.deleteSiteAccount)
 	s.POST("/account/logout-everywhere", csrf, a.siteLogoutEverywhere)
+	s.POST("/account/logout", csrf, a.siteLogout)
 	s.GET("/link", a.linkPage)
 	s.POST("/link", csrf, a.prove)
 	s.GET("/signup", a.signupPage)
 	s.POST("/signup", csrf, a.signup)
 	s.POST("/signup/abandon", csrf, a.abandon)
-	a.kg.Mount(s.Group("/auth/kakao", a.endSiteLogin))
+	a.kg.Mount(s.Group("/auth/kakao", a.endSiteLogin, a.libraryNotices))
 	r.NoRoute(a.kg.Middleware(), a.pageHeaders, a.notFound)
 	return r
 }
@@ -88,4 +92,16 @@ func (a *app) logRequests(c *gin.Context) {
 	a.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
 		slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path),
 		slog.Int("status", c.Writer.Status()), slog.Duration("took", time.Since(start)))
+}
+
+// favicon answers browsers (and the fake Kakao's pages, which name none)
+// asking for /favicon.ico with the site's icon.
+func (a *app) favicon(c *gin.Context) {
+	b, err := embedded.ReadFile("static/favicon.svg")
+	if err != nil {
+		c.Status(http.StatusNotFound)
+		return
+	}
+	c.Header("Cache-Control", "public, max-age=86400")
+	c.Data(http.StatusOK, "image/svg+xml", b)
 }
