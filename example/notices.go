@@ -197,11 +197,8 @@ func (w *noticeWriter) WriteHeader(code int) {
 			}
 		}
 	}
-	if code <= 0 {
-		// Gin's c.Render passes -1 before the redirect sets its status;
-		// the session would be saved on it, before the notice is in it.
-		return
+	if code > 0 {
+		w.seen = true
 	}
-	w.seen = true
 	w.ResponseWriter.WriteHeader(code)
 }

@@ -218,8 +218,15 @@ func (st *reqState) hook(status int) bool {
 	return !st.failed
 }
 
-// WriteHeader saves the session before passing the status on.
+// WriteHeader saves the session before passing the status on. A code of
+// zero or less is Gin's "no status yet" (c.Redirect passes -1 before the
+// redirect writes its own): it starts nothing, so a value put after it,
+// before the real status, is still saved.
 func (st *reqState) WriteHeader(code int) {
+	if code <= 0 && !st.started {
+		st.ResponseWriter.WriteHeader(code)
+		return
+	}
 	if st.hook(code) {
 		st.ResponseWriter.WriteHeader(code)
 	}

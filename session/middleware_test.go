@@ -523,3 +523,25 @@ func TestOfFindsTheSessionThroughTheContext(t *testing.T) {
 		t.Fatalf("%d %q", w.Code, w.Body.String())
 	}
 }
+
+// A WriteHeader of -1 (what Gin's c.Redirect and c.Render pass before the
+// real status) does not start the response: a value put after it, as a
+// writer that wraps a redirect to add a flash message does, is saved with
+// the session.
+func TestNoStatusYetDoesNotStartTheResponse(t *testing.T) {
+	e := newEnv(t)
+	e.r.GET("/r", func(c *gin.Context) {
+		c.Writer.WriteHeader(-1)
+		e.m.Put(c.Request.Context(), "flash", "done")
+		c.Redirect(http.StatusSeeOther, "/next")
+	})
+	e.r.GET("/read", func(c *gin.Context) { c.String(http.StatusOK, "%s", e.m.PopString(c.Request.Context(), "flash")) })
+	res := e.do(http.MethodGet, "/r", "")
+	tok, ok := sessionCookie(res, e.m.cfg.CookieName)
+	if res.StatusCode != http.StatusSeeOther || !ok || tok == "" {
+		t.Fatalf("status %d, session cookie %v", res.StatusCode, ok)
+	}
+	if got := body(e.do(http.MethodGet, "/read", tok)); got != "done" {
+		t.Fatalf("flash %q, want done", got)
+	}
+}
