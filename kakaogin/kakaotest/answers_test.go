@@ -8,7 +8,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // The fake answers as Kakao's own samples do (issue 11, point 8).
@@ -172,5 +174,41 @@ func TestFakeAccountPickerAsksConsent(t *testing.T) {
 	u, _ := s.User(UserSeoyeon)
 	if slices.Contains(u.AgreedTerms, "terms_marketing") || len(u.AgreedTerms) != 2 {
 		t.Errorf("terms %v: want the two required only", u.AgreedTerms)
+	}
+}
+
+// Issue 12 (a dead end in the demo): a consent screen left open past its
+// lifetime answers Kakao's KOE001 page with a link back to the service (the
+// origin of the request's registered redirect URI); a made-up request id,
+// or the expired one again (it was dropped), gets the page without one.
+func TestExpiredConsentScreenLinksBack(t *testing.T) {
+	var now atomic.Int64
+	now.Store(time.Now().UnixNano())
+	s := newFake(t, WithInteractiveConsent(), WithClock(func() time.Time { return time.Unix(0, now.Load()) }))
+	c := browser(t)
+	p, _ := consentForm(t, c, s, s.authParams("a"))
+	now.Add(int64(11 * time.Minute))
+	back := regexp.MustCompile(`<a id="back" href="([^"]+)"`)
+	for _, tc := range []struct{ name, p, want string }{
+		{"expired", p, "http://app.test/"},
+		{"made up", "nope", ""},
+		{"expired again", p, ""},
+	} {
+		resp, err := c.PostForm(s.URL+PathConsent, url.Values{"p": {tc.p}, "user": {"4012345678"}, "action": {"accept"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("X-Kakaotest-Error-Code") != "KOE001" {
+			t.Fatalf("%s: %d %s", tc.name, resp.StatusCode, resp.Header.Get("X-Kakaotest-Error-Code"))
+		}
+		got := ""
+		if m := back.FindStringSubmatch(string(b)); m != nil {
+			got = m[1]
+		}
+		if got != tc.want {
+			t.Errorf("%s: link back %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }

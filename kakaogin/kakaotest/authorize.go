@@ -291,7 +291,14 @@ func (s *Server) handleConsentSubmit(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.pending[r.PostForm.Get("p")]
-	if !ok || !s.now().Before(p.expires) {
+	if ok && !s.now().Before(p.expires) {
+		// The consent screen was left open too long. The request named its
+		// service: link back to it, so that the page is no dead end.
+		delete(s.pending, r.PostForm.Get("p"))
+		s.errorPageBack(w, http.StatusBadRequest, "KOE001", "만료된 요청입니다. 서비스에서 다시 로그인해 주세요.", siteOrigin(p.req.redirectURI))
+		return
+	}
+	if !ok {
 		s.errorPage(w, http.StatusBadRequest, "KOE001", "만료되었거나 잘못된 요청입니다.")
 		return
 	}
@@ -327,6 +334,16 @@ func (s *Server) handleConsentSubmit(w http.ResponseWriter, r *http.Request) {
 	})
 	bs := s.startSession(w, uid)
 	s.redirectCode(w, r, p.req, uid, items, terms, bs.authTime)
+}
+
+// siteOrigin is the origin ("https://host/") of a registered redirect URI,
+// or "" when it has none.
+func siteOrigin(redirectURI string) string {
+	u, err := url.Parse(redirectURI)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host + "/"
 }
 
 // subset reports whether every element of a is in b.

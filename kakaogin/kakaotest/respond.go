@@ -26,14 +26,21 @@ var errorPageTmpl = template.Must(template.New("err").Parse(`<!doctype html>
 .box{max-width:420px;margin:80px auto;background:#fff;padding:32px;border-radius:12px}
 h1{font-size:20px}.code{background:#FEE500;display:inline-block;padding:4px 10px;border-radius:6px}</style>
 </head><body><div class="box"><h1>잠시 후 다시 시도해 주세요</h1>
-<p class="code" id="koe">{{.Code}}</p><p>{{.Message}}</p></div></body></html>`))
+<p class="code" id="koe">{{.Code}}</p><p>{{.Message}}</p>
+{{if .Back}}<p><a id="back" href="{{.Back}}">서비스로 돌아가기</a></p>{{end}}</div></body></html>`))
 
 // errorPage renders Kakao's non-redirect error page with a KOE code.
 func (s *Server) errorPage(w http.ResponseWriter, status int, code, msg string) {
+	s.errorPageBack(w, status, code, msg, "")
+}
+
+// errorPageBack is errorPage with a link back to the service at back (the
+// origin of a registered redirect URI), or none when back is "".
+func (s *Server) errorPageBack(w http.ResponseWriter, status int, code, msg, back string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("X-Kakaotest-Error-Code", code)
 	w.WriteHeader(status)
-	_ = errorPageTmpl.Execute(w, map[string]string{"Code": code, "Message": msg})
+	_ = errorPageTmpl.Execute(w, map[string]string{"Code": code, "Message": msg, "Back": back})
 }
 
 // splitList splits a comma list (and a space list when spaces is true),
