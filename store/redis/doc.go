@@ -62,7 +62,8 @@
 // master of the keys' slot), and they fail with ErrNotReplicated, which
 // matches store.ErrUnavailable (the middleware answers 503 and the user
 // retries), when no replica confirms them within a second (or half the
-// read timeout, if shorter). A server without replicas pays nothing extra:
+// read timeout, if shorter; replica_wait=DURATION or WithReplicaWait sets
+// it). A server without replicas pays nothing extra:
 // whether a master has replicas is read from INFO replication (at Open,
 // then at most every 5 s), and a master that had a replica in the last
 // 30 s under its current replication ID is still waited for, so that a

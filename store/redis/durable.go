@@ -21,9 +21,6 @@ import (
 var ErrNotReplicated = errors.New("no replica confirmed the write")
 
 const (
-	// maxReplicaWait bounds how long a revocation waits for a replica to
-	// confirm it (less when the client's read timeout is shorter).
-	maxReplicaWait = time.Second
 	// replicaCountTTL is how long the number of replicas a server reported
 	// is trusted before it is asked again.
 	replicaCountTTL = 5 * time.Second
@@ -205,7 +202,7 @@ func parseReplication(info string) (replicas int, replID string, err error) {
 // in time. cmds are
 // the queued writes, whose own errors come first.
 func (s *Store) execWaited(ctx context.Context, node *goredis.Client, pipe goredis.Pipeliner, cmds ...goredis.Cmder) error {
-	wait := goredis.NewIntCmd(ctx, "wait", 1, replicaWait(node.Options().ReadTimeout).Milliseconds())
+	wait := goredis.NewIntCmd(ctx, "wait", 1, replicaWait(s.replicaWait, node.Options().ReadTimeout).Milliseconds())
 	_ = pipe.Process(ctx, wait)
 	// Each command carries its own error; Exec's is the first of them.
 	_, _ = pipe.Exec(ctx)
@@ -226,11 +223,11 @@ func (s *Store) execWaited(ctx context.Context, node *goredis.Client, pipe gored
 }
 
 // replicaWait is the WAIT timeout for a client with the given read
-// timeout: maxReplicaWait, or half the read timeout when that is shorter,
-// so that the reply of WAIT arrives before the client gives up reading.
-func replicaWait(readTimeout time.Duration) time.Duration {
+// timeout: want, or half the read timeout when that is shorter, so that
+// the reply of WAIT arrives before the client gives up reading.
+func replicaWait(want, readTimeout time.Duration) time.Duration {
 	if readTimeout <= 0 { // -1, -2: no read timeout
-		return maxReplicaWait
+		return want
 	}
-	return max(min(maxReplicaWait, readTimeout/2), time.Millisecond)
+	return max(min(want, readTimeout/2), time.Millisecond)
 }

@@ -39,14 +39,14 @@ func TestParseReplication(t *testing.T) {
 func TestReplicaWait(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ read, want time.Duration }{
-		{-1, maxReplicaWait},
-		{0, maxReplicaWait},
-		{2 * time.Second, maxReplicaWait},
+		{-1, DefaultReplicaWait},
+		{0, DefaultReplicaWait},
+		{2 * time.Second, DefaultReplicaWait},
 		{300 * time.Millisecond, 150 * time.Millisecond},
 		{time.Microsecond, time.Millisecond},
 	}
 	for _, tt := range tests {
-		if got := replicaWait(tt.read); got != tt.want {
+		if got := replicaWait(DefaultReplicaWait, tt.read); got != tt.want {
 			t.Errorf("replicaWait(%v) = %v, want %v", tt.read, got, tt.want)
 		}
 	}

@@ -383,7 +383,9 @@ type failoverApp struct {
 func newFailoverApp(t *testing.T, rawURL, prefix string) *failoverApp {
 	a := &failoverApp{}
 	for i := range a.engines {
-		st := openTopology(t, rawURL, prefix)
+		// A replica that was held off reconnects at Redis's next
+		// once-a-second replication tick: wait long enough for it.
+		st := openTopology(t, rawURL+"&read_timeout=10s&replica_wait=4s", prefix)
 		m, err := session.New(st, session.Config{CookieName: sessionCookieName, SealKeys: [][]byte{sessionSealKey},
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {

@@ -82,6 +82,8 @@ func TestOpenRejectsBadURLsWithoutShowingThePassword(t *testing.T) {
 		{"unknown parameter", "redis://app:s3cr3t-pw@127.0.0.1/0?colour=blue", nil, "colour"},
 		{"bad go-redis value", "redis://app:s3cr3t-pw@127.0.0.1/0?dial_timeout=soon", nil, "dial_timeout"},
 		{"bad cluster flag", "redis://app:s3cr3t-pw@127.0.0.1/0?cluster=maybe", nil, "cluster"},
+		{"bad replica wait", "redis://app:s3cr3t-pw@127.0.0.1/0?replica_wait=soon", nil, "replica_wait"},
+		{"zero WithReplicaWait", "redis://app:s3cr3t-pw@127.0.0.1/0", []Option{WithReplicaWait(0)}, "replica wait"},
 		{"cluster and sentinel", "redis://127.0.0.1/0?cluster=true&master_name=m&password=s3cr3t-pw", nil, "master_name"},
 		{"brace in URL prefix", "redis://app:s3cr3t-pw@127.0.0.1/0?prefix=%7Bapp%7D", nil, "prefix"},
 		{"brace in WithPrefix", "redis://app:s3cr3t-pw@127.0.0.1/0", []Option{WithPrefix("a{b")}, "prefix"},

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // DefaultPrefix is the prefix of every key a Store writes when none is
@@ -17,11 +18,27 @@ type Option func(*config)
 
 // config is the resolved configuration of a Store.
 type config struct {
-	prefix string
+	prefix      string
+	replicaWait time.Duration
 }
 
 func defaultConfig() config {
-	return config{prefix: DefaultPrefix}
+	return config{prefix: DefaultPrefix, replicaWait: DefaultReplicaWait}
+}
+
+// DefaultReplicaWait is how long a revocation waits by default for a
+// replica to confirm it, on a server that has replicas.
+const DefaultReplicaWait = time.Second
+
+// WithReplicaWait sets how long Delete, RevokeUser and Unlink wait for a
+// replica to confirm their write, on a server that has replicas (default
+// DefaultReplicaWait; never more than half the client's read timeout, so
+// that the answer arrives before the client stops reading). Longer rides
+// out a replica's reconnection (Redis retries once a second); shorter
+// answers a logout sooner when no replica is in sync. The URL query
+// parameter replica_wait=DURATION (such as 2s) does the same.
+func WithReplicaWait(d time.Duration) Option {
+	return func(c *config) { c.replicaWait = d }
 }
 
 // WithPrefix sets the string every key of the Store starts with (default
@@ -37,14 +54,18 @@ func (c config) check() error {
 	if strings.ContainsAny(c.prefix, "{}") {
 		return fmt.Errorf("key prefix %q contains '{' or '}'", c.prefix)
 	}
+	if c.replicaWait < time.Millisecond {
+		return fmt.Errorf("replica wait %v is under a millisecond", c.replicaWait)
+	}
 	return nil
 }
 
 // Query parameters of a store URL that this package handles itself and
 // removes before the rest of the URL reaches go-redis.
 const (
-	paramPrefix  = "prefix"
-	paramCluster = "cluster"
+	paramPrefix      = "prefix"
+	paramCluster     = "cluster"
+	paramReplicaWait = "replica_wait"
 )
 
 // urlParams are this package's own query parameters of a store URL.
@@ -60,6 +81,14 @@ func takeURLParams(u *url.URL, c *config) (urlParams, error) {
 	if v, ok := q[paramPrefix]; ok {
 		c.prefix = v[len(v)-1]
 		q.Del(paramPrefix)
+	}
+	if v, ok := q[paramReplicaWait]; ok {
+		d, err := time.ParseDuration(v[len(v)-1])
+		if err != nil {
+			return p, fmt.Errorf("%s=%q is not a duration such as 2s", paramReplicaWait, v[len(v)-1])
+		}
+		c.replicaWait = d
+		q.Del(paramReplicaWait)
 	}
 	if v, ok := q[paramCluster]; ok {
 		b, err := strconv.ParseBool(v[len(v)-1])

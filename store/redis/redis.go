@@ -50,8 +50,9 @@ type Store struct {
 	addr      string // redacted URL or address, for error messages
 	k         keys
 
-	lastReload atomic.Int64 // Unix ns of the latest topology reload requested
-	replicas   replicaCounts
+	lastReload  atomic.Int64 // Unix ns of the latest topology reload requested
+	replicas    replicaCounts
+	replicaWait time.Duration // how long a revocation waits for a replica
 
 	closeOnce sync.Once
 	closeErr  error
@@ -93,7 +94,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("redis: bad URL %s: %s", addr, redact.Secrets(err.Error(), u))
 	}
 	client := copts.newClient()
-	s := &Store{client: client, ownClient: true, addr: addr, k: newKeys(cfg.prefix)}
+	s := &Store{client: client, ownClient: true, addr: addr, k: newKeys(cfg.prefix), replicaWait: cfg.replicaWait}
 	if err := client.Ping(ctx).Err(); err != nil {
 		_ = client.Close()
 		return nil, wrapErr("open "+addr, err)
@@ -119,7 +120,7 @@ func New(client goredis.UniversalClient, opts ...Option) (*Store, error) {
 	if err := cfg.check(); err != nil {
 		return nil, fmt.Errorf("redis: new %s: %w", addr, err)
 	}
-	return &Store{client: client, addr: addr, k: newKeys(cfg.prefix)}, nil
+	return &Store{client: client, addr: addr, k: newKeys(cfg.prefix), replicaWait: cfg.replicaWait}, nil
 }
 
 // clientOptions are the parsed options of one of the three kinds of
