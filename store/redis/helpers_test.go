@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/kakaologin/kakaologin/internal/leaktest"
@@ -22,6 +23,7 @@ func TestMain(m *testing.M) {
 	// go-redis logs every failed dial; the fault tests cause many on
 	// purpose.
 	goredis.SetLogger(quietLogger{})
+	gin.SetMode(gin.TestMode) // no route table printed by every test app
 	leaktest.VerifyTestMain(m)
 }
 
