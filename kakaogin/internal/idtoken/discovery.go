@@ -89,3 +89,19 @@ func (p *Provider) Verifier(ctx context.Context) (*Verifier, error) {
 	p.verifier = newVerifier(p.cfg.Issuer, p.cfg.ClientID, ks, p.cfg.Now)
 	return p.verifier, nil
 }
+
+// Ready reports whether ID tokens can be verified now: the discovery
+// document and the key set are cached, or can be fetched now within the
+// limits that already apply to logins (a failed discovery is not retried
+// for ten seconds, the key set is fetched at most three times a minute).
+// Once both are cached it makes no request at all, so that a readiness
+// probe polled every few seconds does not add load on Kakao. Errors match
+// ErrDiscovery, ErrKeySetUnavailable or ErrUnknownSigningKey (fetch
+// limit reached before any fetch succeeded), or are the context's error.
+func (p *Provider) Ready(ctx context.Context) error {
+	v, err := p.Verifier(ctx)
+	if err != nil {
+		return err
+	}
+	return v.ready(ctx)
+}

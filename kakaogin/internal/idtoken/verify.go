@@ -356,3 +356,15 @@ func redactJWT(msg, raw string) string {
 	}
 	return msg
 }
+
+// ready makes sure the verifier's key set is cached, fetching it within
+// the key set's limits when it is not. A key set of another kind (tests)
+// is taken as ready.
+func (t *Verifier) ready(ctx context.Context) error {
+	ks, ok := t.ks.(*keySet)
+	if !ok {
+		return nil
+	}
+	_, err := ks.cached(ctx)
+	return err
+}
