@@ -13,7 +13,8 @@ import (
 )
 
 // routes wires the site: the fake Kakao (demo mode, on the same listener),
-// static files, the site's pages and the library's routes.
+// static files, the readiness probe, the site's pages and the library's
+// routes.
 func (a *app) routes(mountFake bool) http.Handler {
 	r := gin.New()
 	r.Use(gin.Recovery(), a.logRequests)
@@ -23,6 +24,9 @@ func (a *app) routes(mountFake bool) http.Handler {
 	static, _ := fs.Sub(embedded, "static")
 	r.StaticFS("/static", http.FS(static))
 	r.GET("/favicon.ico", a.favicon)
+	// The readiness probe sits outside the session middleware: a probe
+	// polled every few seconds must not load or create sessions.
+	r.Match([]string{http.MethodGet, http.MethodHead}, "/healthz", gin.WrapH(a.kg.Health()))
 
 	s := r.Group("/", a.kg.Middleware(), a.pageHeaders)
 	csrf := a.kg.RequireCSRF()
