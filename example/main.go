@@ -7,7 +7,9 @@
 //	KAKAO_REST_API_KEY=… go run ./example -public-url https://…   # real Kakao
 //
 // Flags (and environment): -addr (ADDR), -data (DATA_DIR), -store
-// (STORE_URL), -public-url (PUBLIC_URL). Real Kakao: KAKAO_REST_API_KEY,
+// (STORE_URL), -public-url (PUBLIC_URL), -check (check the Kakao
+// configuration, print the report and exit: 0 when it works, 1 when not),
+// -lang (CHECK_LANG; the report's language, ko or en). Real Kakao: KAKAO_REST_API_KEY,
 // KAKAO_CLIENT_SECRET, KAKAO_ADMIN_KEY, KAKAO_APP_ID, KAKAO_REDIRECT_URL,
 // KAKAO_SERVICE_TERMS (comma-separated Kakao Sync tags).
 package main
@@ -33,7 +35,9 @@ import (
 
 func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(log); err != nil {
+	if err := run(log); errors.Is(err, errCheckFailed) {
+		os.Exit(1) // the report says why
+	} else if err != nil {
 		log.Error("example site stopped", "err", err)
 		os.Exit(1)
 	}
@@ -51,6 +55,8 @@ func run(log *slog.Logger) error {
 	data := flag.String("data", env("DATA_DIR", "data"), "data folder for secrets and SQLite files (env DATA_DIR)")
 	storeURL := flag.String("store", env("STORE_URL", ""), "session store URL: sqlite:FILE, redis://…, postgres://…, mysql://… (env STORE_URL; default sqlite:<data>/sessions.db)")
 	public := flag.String("public-url", env("PUBLIC_URL", ""), "URL browsers use to reach the site (env PUBLIC_URL; default http://<addr>)")
+	check := flag.Bool("check", false, "check the Kakao configuration with harmless calls to Kakao, print the report and exit (0 when it works, 1 when not)")
+	lang := flag.String("lang", env("CHECK_LANG", "ko"), "language of the -check report: ko or en (env CHECK_LANG)")
 	flag.Parse()
 	if *public == "" {
 		*public = "http://" + *addr
@@ -71,6 +77,9 @@ func run(log *slog.Logger) error {
 	}
 	if t := os.Getenv("KAKAO_SERVICE_TERMS"); t != "" {
 		cfg.Kakao.ServiceTerms = strings.Split(t, ",")
+	}
+	if *check {
+		return runCheck(context.Background(), cfg, checkLang(*lang), os.Stdout)
 	}
 	a, err := newApp(cfg)
 	if err != nil {
