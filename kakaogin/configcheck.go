@@ -329,9 +329,18 @@ func (k *Kakao) probeAuthorize(ctx context.Context, scopes []string) (kakaoapi.K
 	if err != nil {
 		return "", err
 	}
+	return authorizeKOE(status, loc, k.toRedirectURL(loc), body)
+}
+
+// authorizeKOE reads the answer of Kakao's authorize page (status, the
+// Location of a redirect, whether that Location is the configured redirect
+// URI, and at most maxCheckBody bytes of the body): the KOE code of its
+// error page, or "" when Kakao accepted the request. The answer is
+// untrusted input; only a matched KOE code comes out of it.
+func authorizeKOE(status int, loc string, toRedirect bool, body []byte) (kakaoapi.KOE, error) {
 	switch {
 	case status >= 300 && status < 400:
-		if m := koePattern.FindString(loc); m != "" && !k.toRedirectURL(loc) {
+		if m := koePattern.FindString(loc); m != "" && !toRedirect {
 			return kakaoapi.KOE(m), nil
 		}
 		return "", nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -249,4 +250,31 @@ func TestCheckConfigIssuesNothing(t *testing.T) {
 	if !sawRedirect {
 		t.Error("the authorize page was not asked")
 	}
+}
+
+// FuzzAuthorizeKOE: whatever Kakao's authorize page answers, the check
+// takes out of it nothing but a well-formed KOE code (SECURITY C116: the
+// report can only ever name a code, never echo the page), and a redirect
+// back to the app's own redirect URI is never read as an error.
+func FuzzAuthorizeKOE(f *testing.F) {
+	f.Add(302, "https://app.test/auth/kakao/callback?error=login_required", true, []byte(""))
+	f.Add(302, "https://kauth.kakao.com/error?code=KOE006", false, []byte(""))
+	f.Add(400, "", false, []byte("<p>KOE205</p> secret-token"))
+	f.Add(200, "", false, []byte("<form>login</form>"))
+	f.Add(500, "", false, []byte("KOE101"))
+	f.Fuzz(func(t *testing.T, status int, loc string, toRedirect bool, body []byte) {
+		koe, err := authorizeKOE(status, loc, toRedirect, body)
+		if err != nil && koe != "" {
+			t.Fatalf("both a code %q and an error", koe)
+		}
+		if koe != "" && !regexp.MustCompile(`^KOE[0-9]{3}$`).MatchString(string(koe)) {
+			t.Fatalf("code %q is not a KOE code", koe)
+		}
+		if status >= 300 && status < 400 && toRedirect && koe != "" {
+			t.Fatalf("a redirect to the app read as %q", koe)
+		}
+		if err != nil && strings.Contains(err.Error(), string(body)) && len(body) > 8 {
+			t.Fatal("the error echoes the page")
+		}
+	})
 }
