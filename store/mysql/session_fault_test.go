@@ -1,319 +1,49 @@
 package mysql
 
 import (
-	"context"
-	"errors"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"strconv"
-	"strings"
-	"sync"
-	"sync/atomic"
+	"fmt"
 	"syscall"
 	"testing"
-	"time"
 
-	"github.com/gin-gonic/gin"
-
-	"github.com/kakaologin/kakaologin/session"
-	"github.com/kakaologin/kakaologin/store"
+	"github.com/kakaologin/kakaologin/internal/serverfault"
 )
 
-// faultURL opens the private server's test database with timeouts short
-// enough for a test: a dead or frozen server fails each call within a few
-// seconds.
-func faultURL(srv *mariadbServer) string {
-	return srv.url("test") + "?timeout=1s&readTimeout=2s&writeTimeout=2s"
-}
+// faultServer is the private server as serverfault controls it.
+type faultServer struct{ *mariadbServer }
+
+func (s faultServer) Crash()  { s.kill() }
+func (s faultServer) Start()  { s.start() }
+func (s faultServer) Freeze() { s.signal(syscall.SIGSTOP) }
+func (s faultServer) Thaw()   { s.signal(syscall.SIGCONT) }
 
 // Issue 13 item 5 (R8, R15): the MySQL server is restarted (killed, as in
 // a crash, and started again on the same data) while logged-in requests
-// run through the session middleware. During the outage requests get 503,
-// never a 200 for an ended session nor a 500 for a session written by
-// half; afterwards the same Manager and Store serve again by themselves.
-// The session survives the restart with its newest acknowledged tokens
-// (the compare-and-swap writes are durable and whole), and a logout
-// acknowledged before the restart still holds (the tombstone is durable).
+// run through the session middleware: 503s during the outage, recovery by
+// itself, the last acknowledged save kept, a logout before the restart
+// still in force (serverfault.RunRestart).
 func TestSessionsSurviveServerRestart(t *testing.T) {
 	srv := startServer(t)
-	st, err := Open(t.Context(), faultURL(srv))
+	// Timeouts short enough for a test: a dead server fails each call
+	// within a few seconds.
+	st, err := Open(t.Context(), srv.url("test")+"?timeout=1s&readTimeout=2s&writeTimeout=2s")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	e := newSessionEnv(t, st)
-
-	alice := e.login()
-	bob := e.login()
-	if res := e.do(http.MethodPost, "/logout", bob); res.StatusCode != http.StatusOK {
-		t.Fatalf("logout before the restart: %d", res.StatusCode)
-	}
-	if got := e.me(alice); got != "v0" {
-		t.Fatalf("before the restart: %q", got)
-	}
-
-	// Load: one client saves new tokens v1, v2, … one after another;
-	// another reads the session. Each records the statuses it gets.
-	var (
-		attempted, acked atomic.Int64
-		unavailable      atomic.Int64
-		mu               sync.Mutex
-		wrong            []string
-	)
-	note := func(what string, res *http.Response) {
-		switch res.StatusCode {
-		case http.StatusOK:
-		case http.StatusServiceUnavailable:
-			unavailable.Add(1)
-		default:
-			mu.Lock()
-			wrong = append(wrong, what+": "+strconv.Itoa(res.StatusCode)+" "+body(res))
-			mu.Unlock()
-		}
-	}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for v := int64(1); ; v++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			attempted.Store(v)
-			res := e.do(http.MethodPost, "/save?v="+strconv.FormatInt(v, 10), alice)
-			note("save", res)
-			if res.StatusCode == http.StatusOK {
-				acked.Store(v)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	})
-	wg.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			res := e.do(http.MethodGet, "/me", alice)
-			if b := body(res); res.StatusCode == http.StatusOK && !strings.HasPrefix(b, "v") {
-				mu.Lock()
-				wrong = append(wrong, "me: 200 "+b)
-				mu.Unlock()
-			} else if res.StatusCode != http.StatusOK {
-				note("me", res)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	})
-	waitFor(t, "saves before the restart", func() bool { return acked.Load() >= 5 })
-
-	srv.kill()
-	waitFor(t, "a 503 during the outage", func() bool { return unavailable.Load() > 0 })
-	start := time.Now()
-	if res := e.do(http.MethodGet, "/me", alice); res.StatusCode != http.StatusServiceUnavailable {
-		t.Errorf("server down: status %d, want 503", res.StatusCode)
-	}
-	if res := e.do(http.MethodPost, "/login", ""); res.StatusCode != http.StatusServiceUnavailable {
-		t.Errorf("login while down: status %d, want 503", res.StatusCode)
-	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("two requests took %v to fail while the server was down", d)
-	}
-	ackedBefore := acked.Load()
-
-	srv.start()
-	waitFor(t, "saves after the restart", func() bool { return acked.Load() > ackedBefore+5 })
-	close(stop)
-	wg.Wait()
-
-	for _, w := range wrong {
-		t.Errorf("during the restart: %s", w)
-	}
-	got := e.me(alice)
-	v, err := strconv.ParseInt(strings.TrimPrefix(got, "v"), 10, 64)
-	if err != nil || v < acked.Load() || v > attempted.Load() {
-		t.Errorf("after the restart the session holds %q; want v%d (the last acknowledged) or a later attempt up to v%d",
-			got, acked.Load(), attempted.Load())
-	}
-	if got := e.me(bob); got != "anonymous" {
-		t.Errorf("the session logged out before the restart is back: %q", got)
-	}
-	if tok := e.login(); e.me(tok) != "v0" {
-		t.Error("cannot log in after the restart")
-	}
+	serverfault.RunRestart(t, faultServer{srv}, st)
 }
 
-// The Faults item: a server that stops answering (frozen, its connections
-// open) fails store calls and requests within seconds, instead of holding
-// them until a caller's deadline, and the same Store answers again once
-// the server does.
+// Issue 13 item 5 (R8): a server frozen with SIGSTOP (its connections
+// open) fails store calls and requests within seconds with the default
+// timeouts, and the same Store answers again once it is thawed
+// (serverfault.RunFreeze).
 func TestFrozenServerFailsWithinSecondsThenRecovers(t *testing.T) {
 	srv := startServer(t)
-	// The default timeouts: the URL sets none.
-	st, err := Open(t.Context(), srv.url("test"))
+	st, err := Open(t.Context(), srv.url("test")) // the default timeouts: the URL sets none
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	e := newSessionEnv(t, st)
-	alice := e.login()
-
-	srv.signal(syscall.SIGSTOP)
-	done := make(chan error, 1)
-	go func() {
-		// No deadline of its own: the store's timeouts must end it.
-		_, _, err := st.Find(context.Background(), "tok")
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if !errors.Is(err, store.ErrUnavailable) {
-			t.Errorf("Find on a frozen server: err = %v, want ErrUnavailable", err)
-		}
-	case <-time.After(30 * time.Second):
-		srv.signal(syscall.SIGCONT)
-		t.Fatalf("Find on a frozen server still waits after 30 s (the default timeouts are %v to connect, %v to read)",
-			defaultDialTimeout, defaultReadTimeout)
-	}
-	res := make(chan int, 1)
-	go func() { res <- e.do(http.MethodGet, "/me", alice).StatusCode }()
-	select {
-	case status := <-res:
-		if status != http.StatusServiceUnavailable {
-			t.Errorf("request on a frozen server: status %d, want 503", status)
-		}
-	case <-time.After(30 * time.Second):
-		srv.signal(syscall.SIGCONT)
-		t.Fatal("a request on a frozen server still waits after 30 s")
-	}
-
-	srv.signal(syscall.SIGCONT)
-	waitFor(t, "the session once the server answers again", func() bool { return e.me(alice) == "v0" })
-}
-
-// sessionEnv serves requests through the session middleware over one
-// store: /login logs a new session in with tokens v0, /save?v=N saves
-// tokens vN, /me shows the session's tokens ("anonymous" when logged
-// out), /logout ends the session.
-type sessionEnv struct {
-	t *testing.T
-	r *gin.Engine
-}
-
-const faultCookie = "__Host-fault"
-
-func newSessionEnv(t *testing.T, st store.SessionStore) *sessionEnv {
-	m, err := session.New(st, session.Config{
-		CookieName: faultCookie,
-		SealKeys:   [][]byte{[]byte("0123456789abcdef0123456789abcdef")},
-		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gin.SetMode(gin.ReleaseMode)
-	r := gin.New()
-	r.Use(gin.RecoveryWithWriter(io.Discard), m.Middleware())
-	tokens := func(v string) *session.TokenSet {
-		return &session.TokenSet{AccessToken: v, RefreshToken: "refresh",
-			AccessExpiry: time.Now().Add(time.Hour), RefreshExpiry: time.Now().Add(24 * time.Hour)}
-	}
-	r.POST("/login", func(c *gin.Context) {
-		if err := m.LogIn(c, &session.Login{KakaoID: 3141592653, UserID: "user-1", LoggedInAt: time.Now()}, tokens("v0")); err != nil {
-			c.String(http.StatusServiceUnavailable, "login failed")
-			return
-		}
-		c.String(http.StatusOK, "logged in")
-	})
-	r.POST("/save", func(c *gin.Context) {
-		err := m.SetTokens(c, tokens("v"+c.Query("v")))
-		switch {
-		case errors.Is(err, session.ErrNotLoggedIn):
-			c.String(http.StatusUnauthorized, "not logged in")
-		case err != nil:
-			c.String(http.StatusServiceUnavailable, "save failed")
-		default:
-			c.String(http.StatusOK, "saved")
-		}
-	})
-	r.GET("/me", func(c *gin.Context) {
-		if _, ok := m.Current(c); !ok {
-			c.String(http.StatusOK, "anonymous")
-			return
-		}
-		ts, err := m.Tokens(c)
-		if errors.Is(err, store.ErrUnavailable) {
-			c.String(http.StatusServiceUnavailable, "store down")
-			return
-		}
-		if err != nil {
-			// A session written by half would land here.
-			c.String(http.StatusInternalServerError, "tokens: %v", err)
-			return
-		}
-		c.String(http.StatusOK, ts.AccessToken)
-	})
-	r.POST("/logout", func(c *gin.Context) {
-		if err := m.LogOut(c); err != nil {
-			c.String(http.StatusServiceUnavailable, "logout failed")
-			return
-		}
-		c.String(http.StatusOK, "bye")
-	})
-	return &sessionEnv{t: t, r: r}
-}
-
-// do serves one request with cookie (if any) as the session cookie.
-func (e *sessionEnv) do(method, path, cookie string) *http.Response {
-	req := httptest.NewRequest(method, path, nil)
-	if cookie != "" {
-		req.AddCookie(&http.Cookie{Name: faultCookie, Value: cookie})
-	}
-	w := httptest.NewRecorder()
-	e.r.ServeHTTP(w, req)
-	return w.Result()
-}
-
-// login logs a new session in and returns its cookie value.
-func (e *sessionEnv) login() string {
-	e.t.Helper()
-	res := e.do(http.MethodPost, "/login", "")
-	for _, c := range res.Cookies() {
-		if c.Name == faultCookie {
-			return c.Value
-		}
-	}
-	e.t.Fatalf("login: status %d, no session cookie", res.StatusCode)
-	return ""
-}
-
-// me returns what /me answers for the session, or the status when it is
-// not 200.
-func (e *sessionEnv) me(cookie string) string {
-	res := e.do(http.MethodGet, "/me", cookie)
-	if res.StatusCode != http.StatusOK {
-		return strconv.Itoa(res.StatusCode)
-	}
-	return body(res)
-}
-
-func body(res *http.Response) string {
-	b, _ := io.ReadAll(res.Body)
-	return string(b)
-}
-
-// waitFor polls cond until it holds, failing the test after a minute.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: did not happen within a minute", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	serverfault.RunFreeze(t, faultServer{srv}, st,
+		fmt.Sprintf("the default timeouts are %v to connect, %v to read", defaultDialTimeout, defaultReadTimeout))
 }
