@@ -453,87 +453,78 @@ type checkText struct {
 	koNone, enNone, koList, enList string
 }
 
-// checkTexts returns the explanation of code. Menu names are those of the
-// Kakao Developers console.
-func checkTexts(code CheckCode) checkText {
-	switch code {
-	case CheckDiscoveryOK:
-		return checkText{ko: "OIDC 디스커버리 문서를 읽었고 발급자(issuer)가 설정과 같습니다.",
-			en: "Read the OIDC discovery document; its issuer matches the configuration."}
-	case CheckDiscoveryFailed:
-		return checkText{ko: "카카오의 OIDC 디스커버리 문서를 읽지 못했거나 발급자(issuer)가 설정과 다릅니다. ID 토큰을 검증할 수 없어 로그인이 실패합니다.",
+// checkTextTable is the explanation of every finding code. Menu names are
+// those of the Kakao Developers console.
+func checkTextTable() map[CheckCode]checkText {
+	return map[CheckCode]checkText{
+		CheckDiscoveryOK: {ko: "OIDC 디스커버리 문서를 읽었고 발급자(issuer)가 설정과 같습니다.",
+			en: "Read the OIDC discovery document; its issuer matches the configuration."},
+		CheckDiscoveryFailed: {ko: "카카오의 OIDC 디스커버리 문서를 읽지 못했거나 발급자(issuer)가 설정과 다릅니다. ID 토큰을 검증할 수 없어 로그인이 실패합니다.",
 			en:    "Could not read Kakao's OIDC discovery document, or its issuer differs from the configuration. ID tokens cannot be verified, so logins fail.",
 			koFix: "서버에서 kauth.kakao.com에 접속할 수 있는지 확인하고 Endpoint 설정(AuthURL, Issuer)을 비워 두거나 바로잡으세요. 콘솔에서는 제품 설정 > 카카오 로그인 > OpenID Connect 활성화 설정이 ON인지 확인하세요(쓰지 않으려면 Login.DisableOIDC).",
-			enFix: "Check that the server can reach kauth.kakao.com and leave Endpoint (AuthURL, Issuer) empty or correct it. In the console, check that Product settings > Kakao Login > OpenID Connect is ON (or set Login.DisableOIDC)."}
-	case CheckKeySetOK:
-		return checkText{ko: "카카오의 서명 키 목록(JWKS)을 읽었습니다.", en: "Read Kakao's signing key set (JWKS)."}
-	case CheckKeySetFailed:
-		return checkText{ko: "카카오의 서명 키 목록(JWKS)을 읽지 못했거나 쓸 수 있는 키가 없습니다. ID 토큰을 검증할 수 없습니다.",
+			enFix: "Check that the server can reach kauth.kakao.com and leave Endpoint (AuthURL, Issuer) empty or correct it. In the console, check that Product settings > Kakao Login > OpenID Connect is ON (or set Login.DisableOIDC)."},
+		CheckKeySetOK: {ko: "카카오의 서명 키 목록(JWKS)을 읽었습니다.", en: "Read Kakao's signing key set (JWKS)."},
+		CheckKeySetFailed: {ko: "카카오의 서명 키 목록(JWKS)을 읽지 못했거나 쓸 수 있는 키가 없습니다. ID 토큰을 검증할 수 없습니다.",
 			en:    "Could not read Kakao's signing key set (JWKS), or it has no usable key. ID tokens cannot be verified.",
 			koFix: "서버에서 kauth.kakao.com에 접속할 수 있는지(방화벽, 프록시) 확인한 뒤 다시 점검하세요.",
-			enFix: "Check that the server can reach kauth.kakao.com (firewall, proxy) and run the check again."}
-	case CheckClientOK:
-		return checkText{ko: "토큰 요청에서 REST API 키와 Client Secret이 받아들여졌습니다(점검용 가짜 인가 코드만 거절됨).",
-			en: "The token endpoint accepted the REST API key and client secret (it refused only the check's made-up code)."}
-	case CheckClientIDWrong:
-		return checkText{ko: "카카오가 REST API 키(ClientID)를 모릅니다. 로그인하면 KOE101 오류가 납니다.",
+			enFix: "Check that the server can reach kauth.kakao.com (firewall, proxy) and run the check again."},
+		CheckClientOK: {ko: "토큰 요청에서 REST API 키와 Client Secret이 받아들여졌습니다(점검용 가짜 인가 코드만 거절됨).",
+			en: "The token endpoint accepted the REST API key and client secret (it refused only the check's made-up code)."},
+		CheckClientIDWrong: {ko: "카카오가 REST API 키(ClientID)를 모릅니다. 로그인하면 KOE101 오류가 납니다.",
 			en:    "Kakao does not know the REST API key (ClientID). Logins fail with KOE101.",
 			koFix: "카카오 디벨로퍼스 > 내 애플리케이션 > 앱 설정 > 앱 키에서 REST API 키를 복사해 ClientID에 넣으세요(JavaScript 키나 네이티브 앱 키, 어드민 키가 아닙니다. 앞뒤 공백도 확인하세요).",
-			enFix: "Copy the REST API key from Kakao Developers > My Application > App settings > App keys into ClientID (not the JavaScript, native app or admin key; check for stray spaces)."}
-	case CheckClientSecretWrong:
-		return checkText{ko: "Client Secret이 틀렸습니다. 로그인하면 KOE010 오류가 납니다.",
+			enFix: "Copy the REST API key from Kakao Developers > My Application > App settings > App keys into ClientID (not the JavaScript, native app or admin key; check for stray spaces)."},
+		CheckClientSecretWrong: {ko: "Client Secret이 틀렸습니다. 로그인하면 KOE010 오류가 납니다.",
 			en:    "The client secret is wrong. Logins fail with KOE010.",
 			koFix: "제품 설정 > 카카오 로그인 > 보안 > Client Secret에서 코드를 복사해 ClientSecret에 넣으세요. 코드를 재발급했다면 새 코드를 넣어야 합니다.",
-			enFix: "Copy the code from Product settings > Kakao Login > Security > Client Secret into ClientSecret. If the code was reissued, use the new one."}
-	case CheckClientSecretMissing:
-		return checkText{ko: "이 앱은 Client Secret을 요구하는데 ClientSecret이 비어 있습니다. 로그인하면 KOE010 오류가 납니다.",
+			enFix: "Copy the code from Product settings > Kakao Login > Security > Client Secret into ClientSecret. If the code was reissued, use the new one."},
+		CheckClientSecretMissing: {ko: "이 앱은 Client Secret을 요구하는데 ClientSecret이 비어 있습니다. 로그인하면 KOE010 오류가 납니다.",
 			en:    "The app requires a client secret and ClientSecret is empty. Logins fail with KOE010.",
 			koFix: "제품 설정 > 카카오 로그인 > 보안 > Client Secret에서 코드를 복사해 ClientSecret에 넣으세요(활성화 상태를 사용 안 함으로 두는 것은 권하지 않습니다).",
-			enFix: "Copy the code from Product settings > Kakao Login > Security > Client Secret into ClientSecret (switching the secret off is not recommended)."}
-	case CheckRedirectOK:
-		return checkText{ko: "카카오가 Redirect URI와 동의항목을 받아들였습니다.",
-			en: "Kakao accepted the redirect URI and the consent items."}
-	case CheckRedirectNotRegistered:
-		return checkText{ko: "RedirectURL이 이 REST API 키의 Redirect URI로 등록되어 있지 않습니다. 로그인하면 KOE006 오류가 납니다.",
+			enFix: "Copy the code from Product settings > Kakao Login > Security > Client Secret into ClientSecret (switching the secret off is not recommended)."},
+		CheckRedirectOK: {ko: "카카오가 Redirect URI와 동의항목을 받아들였습니다.",
+			en: "Kakao accepted the redirect URI and the consent items."},
+		CheckRedirectNotRegistered: {ko: "RedirectURL이 이 REST API 키의 Redirect URI로 등록되어 있지 않습니다. 로그인하면 KOE006 오류가 납니다.",
 			en:    "RedirectURL is not registered as a redirect URI of this REST API key. Logins fail with KOE006.",
 			koFix: "제품 설정 > 카카오 로그인 > Redirect URI에 다음 주소를 글자 하나까지 똑같이 등록하세요(http/https, 포트, 끝의 슬래시 포함): ",
-			enFix: "Register this exact address under Product settings > Kakao Login > Redirect URI (scheme, port and trailing slash included): "}
-	case CheckScopeNotConfigured:
-		return checkText{ko: "앱에 설정되지 않은 동의항목을 요청합니다. 로그인이나 추가 동의에서 KOE205 오류가 납니다.",
+			enFix: "Register this exact address under Product settings > Kakao Login > Redirect URI (scheme, port and trailing slash included): "},
+		CheckScopeNotConfigured: {ko: "앱에 설정되지 않은 동의항목을 요청합니다. 로그인이나 추가 동의에서 KOE205 오류가 납니다.",
 			en:     "A consent item asked for is not set up for the app. Logins or additional consents fail with KOE205.",
 			koFix:  "제품 설정 > 카카오 로그인 > 동의항목에서 해당 항목을 설정하세요. 설정할 수 없는 항목(비즈 앱 전환이나 검수가 필요한 항목)이면 Scopes와 ExtraScopes에서 빼세요.",
 			enFix:  "Set the items up under Product settings > Kakao Login > Consent items. If an item cannot be set up (it needs a business app or review), remove it from Scopes and ExtraScopes.",
-			koList: " 해당 항목: ", enList: " Items: "}
-	case CheckScopeAdvice:
-		return checkText{ko: "(조언) 카카오가 동의항목을 확인해 주지 않았습니다.",
+			koList: " 해당 항목: ", enList: " Items: "},
+		CheckScopeAdvice: {ko: "(조언) 카카오가 동의항목을 확인해 주지 않았습니다.",
 			en:     "(Advice) Kakao did not confirm the consent items.",
 			koNone: " 설정한 항목 중 비즈 앱이나 권한, 검수가 있어야 쓸 수 있는 항목은 없습니다.",
 			enNone: " None of the configured items needs a business app, permission or review.",
 			koFix:  "(조언) 다음 항목은 비즈 앱 전환(앱 설정 > 비즈니스)이나 권한 신청, 검수를 거쳐야 제품 설정 > 카카오 로그인 > 동의항목에서 설정할 수 있습니다. 설정하지 않은 채 요청하면 KOE205 오류가 납니다.",
 			enFix:  "(Advice) These items can be set up under Product settings > Kakao Login > Consent items only for a business app (App settings > Business), with permission or after review; asking for one that is not set up fails with KOE205.",
-			koList: " 해당 항목: ", enList: " Items: "}
-	case CheckLoginDisabled:
-		return checkText{ko: "이 앱은 카카오 로그인이 꺼져 있습니다(KOE004).",
+			koList: " 해당 항목: ", enList: " Items: "},
+		CheckLoginDisabled: {ko: "이 앱은 카카오 로그인이 꺼져 있습니다(KOE004).",
 			en:    "Kakao Login is switched off for the app (KOE004).",
 			koFix: "제품 설정 > 카카오 로그인에서 활성화 설정을 ON으로 바꾸세요.",
-			enFix: "Switch Activation ON under Product settings > Kakao Login."}
-	case CheckAdminKeyOK:
-		return checkText{ko: "카카오가 어드민 키를 받아들였습니다.", en: "Kakao accepted the admin key."}
-	case CheckAdminKeyWrong:
-		return checkText{ko: "카카오가 어드민 키(AdminKey)를 거절했습니다. 연결 끊기 알림 확인과 사용자 토큰 없는 연결 끊기가 실패합니다.",
+			enFix: "Switch Activation ON under Product settings > Kakao Login."},
+		CheckAdminKeyOK: {ko: "카카오가 어드민 키를 받아들였습니다.", en: "Kakao accepted the admin key."},
+		CheckAdminKeyWrong: {ko: "카카오가 어드민 키(AdminKey)를 거절했습니다. 연결 끊기 알림 확인과 사용자 토큰 없는 연결 끊기가 실패합니다.",
 			en:    "Kakao refused the admin key (AdminKey). Verifying unlink callbacks and unlinking without a user token fail.",
 			koFix: "앱 설정 > 앱 키에서 어드민 키를 복사해 AdminKey에 넣으세요. 어드민 키를 재발급했다면 새 키를 넣어야 합니다.",
-			enFix: "Copy the admin key from App settings > App keys into AdminKey. If the key was reissued, use the new one."}
-	case CheckKakaoError:
-		return checkText{ko: "카카오가 이 점검이 설명하지 못하는 답을 했습니다.",
+			enFix: "Copy the admin key from App settings > App keys into AdminKey. If the key was reissued, use the new one."},
+		CheckKakaoError: {ko: "카카오가 이 점검이 설명하지 못하는 답을 했습니다.",
 			en:    "Kakao gave an answer this check does not explain.",
 			koFix: "카카오 디벨로퍼스 문서의 KOE 코드 설명을 확인하고, 앱 설정 > 플랫폼 > Web의 사이트 도메인과 보안 설정(허용 IP 주소)도 확인하세요.",
-			enFix: "Look the KOE code up in Kakao Developers' documentation, and check the site domain under App settings > Platform > Web and the security settings (allowed IP addresses)."}
-	case CheckUnreachable:
-		return checkText{ko: "카카오에 접속하지 못했거나 카카오가 일시적으로 실패해 이 점검을 하지 못했습니다.",
+			enFix: "Look the KOE code up in Kakao Developers' documentation, and check the site domain under App settings > Platform > Web and the security settings (allowed IP addresses)."},
+		CheckUnreachable: {ko: "카카오에 접속하지 못했거나 카카오가 일시적으로 실패해 이 점검을 하지 못했습니다.",
 			en:    "Could not reach Kakao, or Kakao failed for the moment, so this check could not be made.",
 			koFix: "서버에서 kauth.kakao.com과 kapi.kakao.com에 접속할 수 있는지(방화벽, 프록시, Endpoint 설정) 확인한 뒤 다시 점검하세요.",
-			enFix: "Check that the server can reach kauth.kakao.com and kapi.kakao.com (firewall, proxy, Endpoint setting) and run the check again."}
+			enFix: "Check that the server can reach kauth.kakao.com and kapi.kakao.com (firewall, proxy, Endpoint setting) and run the check again."},
+	}
+}
+
+// checkTexts returns the explanation of code; an unknown code explains
+// itself by name.
+func checkTexts(code CheckCode) checkText {
+	if t, ok := checkTextTable()[code]; ok {
+		return t
 	}
 	return checkText{ko: string(code), en: string(code)}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -277,4 +278,29 @@ func FuzzAuthorizeKOE(f *testing.F) {
 			t.Fatal("the error echoes the page")
 		}
 	})
+}
+
+// Every finding code has its explanation in both languages, and every
+// code that is not "ok" says how to fix it.
+func TestEveryCheckCodeIsExplained(t *testing.T) {
+	src, err := os.ReadFile("configcheck.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := regexp.MustCompile(`(?m)^\s*(Check\w+)\s+CheckCode = "([^"]+)"`).FindAllStringSubmatch(string(src), -1)
+	if len(codes) < 10 {
+		t.Fatalf("found %d CheckCode constants; the pattern is stale", len(codes))
+	}
+	table := checkTextTable()
+	for _, m := range codes {
+		txt, ok := table[CheckCode(m[2])]
+		switch {
+		case !ok:
+			t.Errorf("%s has no explanation", m[1])
+		case txt.ko == "" || txt.en == "":
+			t.Errorf("%s: explanation missing in a language", m[1])
+		case !strings.HasSuffix(m[2], ".ok") && (txt.koFix == "" || txt.enFix == ""):
+			t.Errorf("%s: no fix in a language", m[1])
+		}
+	}
 }
