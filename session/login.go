@@ -270,6 +270,7 @@ func (m *Manager) endSession(st *reqState, id *Login, key string) {
 		}
 	}
 	st.ended()
+	st.endedHere = true
 }
 
 // LogOut ends the request's session: scs destroys it (it is deleted in the
@@ -282,6 +283,7 @@ func (m *Manager) LogOut(c *gin.Context) error {
 	if st == nil {
 		return ErrNoMiddleware
 	}
+	st.endedHere = true // the browser asked to log out: its cookie goes, live or not
 	if st.token == "" {
 		st.discard = true // changes to a session that was never saved
 		return nil

@@ -115,8 +115,13 @@ func (st *reqState) start(status int) {
 	st.writeCookie()
 }
 
-// writeCookie sets the cookie when the token changed and clears it when
-// the session ended or the browser's cookie named no live session.
+// writeCookie sets the cookie when the token changed, and clears it when
+// this request ended the session or the browser's cookie could never name
+// one (malformed or repeated). A well-formed cookie that names no live
+// session is left alone: it may be the token a concurrent request of the
+// same browser has just renewed, and clearing it here would race with
+// that response and could delete the new cookie. It costs one store read
+// per request until the browser drops it or a new session replaces it.
 func (st *reqState) writeCookie() {
 	h := st.ResponseWriter.Header()
 	if st.newCSRFNonce {
@@ -134,7 +139,7 @@ func (st *reqState) writeCookie() {
 	switch {
 	case st.token != "" && st.token != st.sent:
 		v = st.m.cookie(st.token, st.deadline())
-	case st.token == "" && st.cookieSeen:
+	case st.token == "" && st.cookieSeen && (st.endedHere || st.sent == ""):
 		v = st.m.cookie("", 0)
 	default:
 		return

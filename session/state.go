@@ -90,6 +90,7 @@ type reqState struct {
 
 	sent       string // well-formed token the browser sent, or ""
 	cookieSeen bool   // the browser sent our cookie, valid or not
+	endedHere  bool   // this request ended the session it held: clear the cookie
 	token      string // the token the session is stored under; "" = none
 	cur        any    // recordKey's value in scs's values: *record, *draft or nil
 
@@ -229,7 +230,8 @@ func (st *reqState) commitNow() error {
 }
 
 // ended forgets the current session: it was revoked, deleted or expired.
-// The request goes on as anonymous; the cookie is cleared.
+// The request goes on as anonymous. The cookie is left alone (see
+// writeCookie): the next request finds no session under it either.
 func (st *reqState) ended() {
 	ctx, _ := st.m.Load(st.base, "")
 	st.mu.Lock()
@@ -250,8 +252,8 @@ func (st *reqState) flush(status int) error {
 		scsStatus = m.Status(st.ctx)
 	}
 	switch scsStatus {
-	case scs.Destroyed:
-		st.token = ""
+	case scs.Destroyed: // the host called scs's Destroy
+		st.token, st.endedHere = "", true
 		return nil
 	case scs.Unmodified:
 		if !st.touchDue || status >= 500 {
