@@ -70,6 +70,17 @@ type Config struct {
 	// revoke tokens when no user token is left. Never sent to browsers or
 	// logged. Default none.
 	AdminKey string
+	// AppID is the app's numeric ID (console: 앱 > 일반 > 앱 ID). Kakao
+	// reports it for access tokens and in its unlink callback; token
+	// sign-ins from apps check that an access token was issued to this
+	// app, and the unlink callback refuses one naming another app.
+	// Default 0 (neither is possible).
+	AppID int64
+	// SDKKeys are the app's other keys that Kakao's SDKs are initialised
+	// with: the native app key (iOS, Android) and the JavaScript key. An
+	// ID token an SDK obtained names that key as its audience, not the
+	// REST API key. Default none. Like ClientID, they are not secrets.
+	SDKKeys []string
 
 	// Endpoint names Kakao's servers. The zero value is the real Kakao.
 	Endpoint Endpoint
@@ -239,7 +250,7 @@ type UnlinkConfig struct {
 // when a user leaves the app from Kakao's side).
 type UnlinkCallback struct {
 	// AppID is the Kakao app ID (numeric); callbacks naming another app
-	// are refused. Required.
+	// are refused. Default Config.AppID; one of the two is required.
 	AppID int64
 }
 

@@ -54,6 +54,11 @@ func TestConfigFailsClosed(t *testing.T) {
 		{"C70 return origin with path", func(c *Config) { c.Login.AllowedReturnOrigins = []string{"https://app.example.com/x"} }, "Login.AllowedReturnOrigins"},
 		{"C1 unlink callback without admin key", func(c *Config) { c.Unlink.Callback = &UnlinkCallback{AppID: 1} }, "AdminKey"},
 		{"C1 unlink callback without app ID", func(c *Config) { c.Unlink.Callback, c.AdminKey = &UnlinkCallback{}, "k" }, "AppID"},
+		{"C1 unlink callback naming another app", func(c *Config) { c.Unlink.Callback, c.AdminKey, c.AppID = &UnlinkCallback{AppID: 2}, "k", 1 }, "different apps"},
+		{"negative app ID", func(c *Config) { c.AppID = -1 }, "AppID"},
+		{"empty SDK key", func(c *Config) { c.SDKKeys = []string{""} }, "SDKKeys"},
+		{"SDK key with a space", func(c *Config) { c.SDKKeys = []string{"abc def"} }, "SDKKeys"},
+		{"SDK key repeating the REST API key", func(c *Config) { c.SDKKeys = []string{c.ClientID} }, "SDKKeys"},
 		{"logout redirect relative", func(c *Config) { c.Logout.RedirectURL = "/logout/callback" }, "Logout.RedirectURL"},
 		{"after-logout URL off site", func(c *Config) { c.Logout.AfterURL = "//evil.example" }, "Logout.AfterURL"},
 		{"after-login URL off site", func(c *Config) { c.Login.AfterURL = "//evil.example" }, "Login.AfterURL"},
@@ -86,6 +91,13 @@ func TestConfigFailsClosed(t *testing.T) {
 	}
 	if s.mount != "/auth/kakao" || s.Logout.AfterURL != "/" || s.Logout.RedirectURL != "https://example.com/auth/kakao/logout/callback" {
 		t.Fatalf("derived: mount %q, logout %q %q", s.mount, s.Logout.AfterURL, s.Logout.RedirectURL)
+	}
+	// The unlink callback takes Config.AppID when it names none, without
+	// changing the host's value.
+	withApp := good()
+	withApp.AppID, withApp.AdminKey, withApp.Unlink.Callback = 1158231, "k", &UnlinkCallback{}
+	if s, err = withApp.validate(); err != nil || s.Unlink.Callback.AppID != 1158231 || withApp.Unlink.Callback.AppID != 0 {
+		t.Fatalf("Unlink.Callback.AppID from Config.AppID: %v, %+v", err, s.Unlink.Callback)
 	}
 	dev := good()
 	dev.AllowInsecureHTTP = true

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,8 +88,28 @@ func (cfg Config) validate() (*settings, error) {
 		if strings.TrimSpace(s.AdminKey) == "" {
 			return nil, configError("Unlink.Callback needs AdminKey (it authenticates Kakao's callback)")
 		}
+		cb := *cb // the host's value stays as given
+		if cb.AppID == 0 {
+			cb.AppID = s.AppID
+		}
 		if cb.AppID <= 0 {
-			return nil, configError("Unlink.Callback needs AppID (the numeric Kakao app ID)")
+			return nil, configError("Unlink.Callback needs AppID or Config.AppID (the numeric Kakao app ID)")
+		}
+		s.Unlink.Callback = &cb
+	}
+	if s.AppID < 0 {
+		return nil, configError("AppID must be Kakao's positive numeric app ID")
+	}
+	if s.Unlink.Callback != nil && s.AppID != 0 && s.Unlink.Callback.AppID != s.AppID {
+		return nil, configError("Unlink.Callback.AppID and AppID name different apps")
+	}
+	s.SDKKeys = slices.Clone(s.SDKKeys)
+	for _, key := range s.SDKKeys {
+		if key == "" || !printableASCII(key) || len(key) > 128 {
+			return nil, configError("SDKKeys: %q is not a Kakao app key", key)
+		}
+		if key == s.ClientID {
+			return nil, configError("SDKKeys must not repeat ClientID (the REST API key is always accepted where it applies)")
 		}
 	}
 	if s.Logout.RedirectURL == "" {
