@@ -98,14 +98,13 @@ func newApp(cfg appConfig) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-
 	storeURL := cfg.StoreURL
 	if storeURL == "" {
 		storeURL = "sqlite:" + filepath.ToSlash(filepath.Join(cfg.DataDir, "sessions.db"))
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	st, err := store.Open(ctx, storeURL, memory.Backend, sqlite.Backend, redis.Backend, postgres.Backend, mysql.Backend)
+	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("session store: %w", err)
 	}
@@ -116,7 +115,7 @@ func newApp(cfg appConfig) (*app, error) {
 			a.Close()
 		}
 	}()
-	if a.users, err = openUsers(ctx, cfg.DataDir); err != nil {
+	if a.users, err = openUsers(cfg.DataDir); err != nil {
 		return nil, err
 	}
 	sm, err := session.New(st, session.Config{SealKeys: [][]byte{sec.SealKey}, InsecureCookies: insecure, Logger: log})

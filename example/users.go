@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
@@ -52,7 +53,21 @@ const usersSchema = `CREATE TABLE IF NOT EXISTS site_users (
 	epoch          INT NOT NULL DEFAULT 0
 )`
 
-func openUsers(ctx context.Context, dir string) (*siteUsers, error) {
+// openUsers opens the table and seeds the demo account. The password
+// hashes are made first: they take the CPU time bcrypt is meant to take
+// (seconds under the race detector on a busy machine), which must not
+// count against the deadline of the database calls.
+func openUsers(dir string) (*siteUsers, error) {
+	dummy, err := bcrypt.GenerateFromPassword(randomBytes(16), bcrypt.DefaultCost)
+	if err != nil {
+		return nil, fmt.Errorf("users: hash: %w", err)
+	}
+	demoHash, err := bcrypt.GenerateFromPassword([]byte(demoPassword), bcrypt.DefaultCost)
+	if err != nil {
+		return nil, fmt.Errorf("users: hash: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
 	dsn := "file:" + filepath.ToSlash(filepath.Join(dir, "site.db")) + "?" + url.Values{
 		"_pragma": {"busy_timeout(5000)", "journal_mode(WAL)"},
 	}.Encode()
@@ -64,13 +79,8 @@ func openUsers(ctx context.Context, dir string) (*siteUsers, error) {
 		db.Close()
 		return nil, fmt.Errorf("users: create table: %w", err)
 	}
-	dummy, err := bcrypt.GenerateFromPassword(randomBytes(16), bcrypt.DefaultCost)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("users: hash: %w", err)
-	}
 	u := &siteUsers{db: db, dummyHash: dummy}
-	if err := u.seed(ctx); err != nil {
+	if err := u.seedWith(ctx, demoHash); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -85,7 +95,13 @@ func (u *siteUsers) seed(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("users: hash: %w", err)
 	}
-	_, err = u.db.ExecContext(ctx, `INSERT OR IGNORE INTO site_users (id, email, password_hash, email_verified, name)
+	return u.seedWith(ctx, hash)
+}
+
+// seedWith creates the demo account, with the password hash given, when
+// it is missing.
+func (u *siteUsers) seedWith(ctx context.Context, hash []byte) error {
+	_, err := u.db.ExecContext(ctx, `INSERT OR IGNORE INTO site_users (id, email, password_hash, email_verified, name)
 		VALUES (?, ?, ?, 1, ?)`, demoUserID, demoEmail, string(hash), demoName)
 	if err != nil {
 		return fmt.Errorf("users: seed: %w", err)
