@@ -108,7 +108,7 @@ func NewUnstartedServer(opts ...Option) *Server {
 		sessions: map[string]*browserSession{}, pending: map[string]*pendingAuth{},
 		faults: map[string]*faultState{}, hits: map[string]int{}, issued: map[int64][]issue{},
 	}
-	s.NativeAppKey, s.JavaScriptKey = randomHex(16), randomHex(16)
+	s.NativeAppKey, s.JavaScriptKey = orRandom(cfg.nativeAppKey), orRandom(cfg.javaScriptKey)
 	s.OtherAppID, s.OtherAppKey = s.AppID+1, randomHex(16)
 	s.ClientSecret = randomHex(16)
 	if cfg.secretSet {
