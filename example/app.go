@@ -30,6 +30,7 @@ type kakaoKeys struct {
 	ClientSecret string
 	AdminKey     string
 	AppID        int64
+	SDKKeys      []string // native app key, JavaScript key: apps' token sign-ins
 	RedirectURL  string   // default PublicURL + "/auth/kakao/callback"
 	ServiceTerms []string // Kakao Sync service-terms tags, if any
 }
@@ -181,6 +182,7 @@ func (a *app) kakaoConfig(cfg appConfig, public string) kakaogin.Config {
 			kc.RedirectURL = k.RedirectURL
 		}
 		kc.ServiceTerms = k.ServiceTerms
+		kc.AppID, kc.SDKKeys = k.AppID, k.SDKKeys
 		if k.AdminKey != "" && k.AppID != 0 {
 			kc.Unlink.Callback = &kakaogin.UnlinkCallback{AppID: k.AppID}
 		}
@@ -206,6 +208,7 @@ func (a *app) kakaoConfig(cfg appConfig, public string) kakaogin.Config {
 	kc.RedirectURL = redirect
 	kc.Endpoint = kakaogin.Endpoint{AuthURL: fake.URL, APIURL: fake.URL}
 	kc.Unlink.Callback = &kakaogin.UnlinkCallback{AppID: fake.AppID}
+	kc.AppID, kc.SDKKeys = fake.AppID, []string{fake.NativeAppKey, fake.JavaScriptKey}
 	for _, t := range kakaotest.DefaultServiceTerms() {
 		kc.ServiceTerms = append(kc.ServiceTerms, t.Tag)
 	}

@@ -11,7 +11,8 @@
 // configuration, print the report and exit: 0 when it works, 1 when not),
 // -lang (CHECK_LANG; the report's language, ko or en). Real Kakao: KAKAO_REST_API_KEY,
 // KAKAO_CLIENT_SECRET, KAKAO_ADMIN_KEY, KAKAO_APP_ID, KAKAO_REDIRECT_URL,
-// KAKAO_SERVICE_TERMS (comma-separated Kakao Sync tags).
+// KAKAO_SERVICE_TERMS (comma-separated Kakao Sync tags), and for apps'
+// token sign-ins KAKAO_NATIVE_APP_KEY and KAKAO_JAVASCRIPT_KEY.
 package main
 
 import (
@@ -43,6 +44,17 @@ func main() {
 	}
 }
 
+// sdkKeys lists the keys that are set.
+func sdkKeys(keys ...string) []string {
+	var out []string
+	for _, k := range keys {
+		if k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 func env(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -72,6 +84,7 @@ func run(log *slog.Logger) error {
 			ClientSecret: os.Getenv("KAKAO_CLIENT_SECRET"),
 			AdminKey:     os.Getenv("KAKAO_ADMIN_KEY"),
 			AppID:        appID,
+			SDKKeys:      sdkKeys(os.Getenv("KAKAO_NATIVE_APP_KEY"), os.Getenv("KAKAO_JAVASCRIPT_KEY")),
 			RedirectURL:  os.Getenv("KAKAO_REDIRECT_URL"),
 		},
 	}

@@ -21,6 +21,9 @@ func (a *app) routes(mountFake bool) http.Handler {
 	if mountFake {
 		r.Any("/_kakao/*any", gin.WrapH(a.fake.Handler()))
 	}
+	if a.demo {
+		r.POST("/_demo/sdk-login", a.demoSDKLogin) // an app's Kakao SDK, played by the fake
+	}
 	static, _ := fs.Sub(embedded, "static")
 	r.StaticFS("/static", http.FS(static))
 	r.GET("/favicon.ico", a.favicon)
@@ -49,6 +52,7 @@ func (a *app) routes(mountFake bool) http.Handler {
 	s.GET("/signup", a.signupPage)
 	s.POST("/signup", csrf, a.signup)
 	s.POST("/signup/abandon", csrf, a.abandon)
+	a.apiRoutes(s)
 	a.kg.Mount(s.Group("/auth/kakao", a.endSiteLogin, a.libraryNotices))
 	r.NoRoute(a.kg.Middleware(), a.pageHeaders, a.notFound)
 	return r

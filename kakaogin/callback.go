@@ -247,8 +247,19 @@ func (k *Kakao) identify(ctx context.Context, tok *kakaoapi.Token, flow session.
 	if user.ID <= 0 {
 		return nil, nil, newError(http.StatusBadGateway, CodeKakaoError, errors.New("user info without a valid id"))
 	}
+	l, err := k.loginOf(ctx, user, claims, tok.Scopes)
+	if err != nil {
+		return nil, nil, err
+	}
+	return l, user, nil
+}
+
+// loginOf is the login state of the Kakao user that user info describes,
+// with the ID token's auth_time when there is one, and the host user it is
+// linked to.
+func (k *Kakao) loginOf(ctx context.Context, user *kakaoapi.User, claims *idtoken.Claims, scopes []string) (*session.Login, error) {
 	now := k.cfg.Now()
-	l := &session.Login{KakaoID: user.ID, Scopes: tok.Scopes, LoggedInAt: now, AuthTime: now}
+	l := &session.Login{KakaoID: user.ID, Scopes: scopes, LoggedInAt: now, AuthTime: now}
 	if claims != nil && !claims.AuthTime.IsZero() {
 		l.AuthTime = claims.AuthTime
 	}
@@ -263,10 +274,10 @@ func (k *Kakao) identify(ctx context.Context, tok *kakaoapi.Token, flow session.
 			l.UserID = link.UserID
 		case errors.Is(err, store.ErrNotFound):
 		default:
-			return nil, nil, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err)
+			return nil, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err)
 		}
 	}
-	return l, user, nil
+	return l, nil
 }
 
 // authorizeError handles error=… on the callback: the flow is already

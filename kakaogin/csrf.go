@@ -61,7 +61,10 @@ func csrfTokenOf(sm *session.Manager, c *gin.Context) string {
 // library protects its own: only POST (and PUT, PATCH, DELETE)
 // are allowed, the browser must not report a cross-site request (Fetch
 // metadata or Origin), and the session's CSRF token must be sent. Refused
-// requests get 403 (405 for GET) and the handler does not run.
+// requests get 403 (405 for GET) and the handler does not run. An API
+// client's request on a route that accepts bearer sessions (AllowBearer)
+// needs no CSRF token: its credential is not sent by browsers on their
+// own. On other routes a bearer request is refused (bearer_not_allowed).
 func (k *Kakao) RequireCSRF() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if k.checkCSRF(c) {
@@ -72,11 +75,18 @@ func (k *Kakao) RequireCSRF() gin.HandlerFunc {
 
 // checkCSRF applies the CSRF rules and answers the request when they fail.
 func (k *Kakao) checkCSRF(c *gin.Context) bool {
+	if k.sessions.BearerRefused(c) {
+		k.refuseBearer(c)
+		return false
+	}
 	switch c.Request.Method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
 	default:
 		k.fail(c, newError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, nil))
 		return false
+	}
+	if k.sessions.BearerAccepted(c) {
+		return true // a bearer token is never sent by a browser on its own: nothing to forge
 	}
 	if err := k.crossOrigin.Check(c.Request); err != nil {
 		k.event(c.Request.Context(), "csrf rejected", "reason", "cross-origin request")

@@ -30,7 +30,7 @@
 //	GET  login               start a login (next, prompt, login_hint)
 //	GET  callback            finish a login, consent or re-authentication
 //	GET  consent             additional consent: scope=a,b&next=…
-//	GET  me                  the current identity as JSON (401 when logged out)
+//	GET  me                  the current identity as JSON (401 when logged out; bearer sessions too)
 //	POST logout              mode=service|kakao|account (CSRF)
 //	GET  logout/callback     return from Kakao's account logout
 //	POST logout/everywhere   end every session of the user (CSRF)
@@ -41,6 +41,18 @@
 //	GET  terms               Kakao Sync service terms (JSON)
 //	POST terms/revoke        withdraw optional terms (CSRF)
 //	POST disconnect          remove the Kakao link, keep the host account (CSRF)
+//
+// With Config.AppID (and, with OpenID Connect, Config.SDKKeys), apps that
+// logged in with Kakao's SDK sign in with their tokens; these routes
+// answer JSON and use bearer session tokens, never cookies:
+//
+//	POST token/nonce         a single-use nonce for the SDK's login
+//	POST token               sign in: {access_token, id_token, refresh_token, nonce}
+//	POST token/logout        end the bearer session ({"everywhere":true}: all of the user's)
+//	POST token/unlink        disconnect from Kakao and leave
+//
+// The answer's session_token goes in "Authorization: Bearer …" on the
+// host's routes that accept it (AllowBearer); elsewhere it is refused.
 //
 // State-changing routes accept only POST, refuse cross-site requests and
 // need the session's CSRF token (CSRFToken, CSRFInput). Errors are pages in

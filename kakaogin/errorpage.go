@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/kakaologin/kakaologin/session"
 )
 
 //go:embed templates/error.html
@@ -62,15 +64,15 @@ func (r *errorRenderer) render(c *gin.Context, e *Error, retryURL string) {
 		Status: e.Status, Code: e.Code, Lang: lang, Title: title, Message: msg,
 		RetryURL: retryURL, Nonce: cspNonce(),
 	}
-	setPageHeaders(c.Writer.Header(), p.Nonce)
 	if wantsJSON(c.Request) {
-		body := gin.H{"error": string(e.Code), "message": msg}
-		if retryURL != "" {
-			body["retry_url"] = retryURL
-		}
-		c.AbortWithStatusJSON(e.Status, body)
+		r.writeJSON(c, e, retryURL)
 		return
 	}
+	if m := session.Of(c); m != nil && m.IsBearer(c) {
+		r.writeJSON(c, e, "") // an app: JSON, and no browser page to retry
+		return
+	}
+	setPageHeaders(c.Writer.Header(), p.Nonce)
 	if r.custom != nil {
 		r.custom(c, p)
 		c.Abort()
@@ -82,6 +84,28 @@ func (r *errorRenderer) render(c *gin.Context, e *Error, retryURL string) {
 		r.log.ErrorContext(c.Request.Context(), "kakaogin: render error page", "err", err)
 	}
 	c.Abort()
+}
+
+// renderJSON answers c with e as JSON, whatever the request accepts, and
+// aborts the handler chain: the answer of API clients' routes.
+func (r *errorRenderer) renderJSON(c *gin.Context, e *Error, retryURL string) {
+	r.logError(c.Request.Context(), c.Request, e)
+	if c.Writer.Written() {
+		c.Abort()
+		return
+	}
+	r.writeJSON(c, e, retryURL)
+}
+
+// writeJSON writes the JSON error answer.
+func (r *errorRenderer) writeJSON(c *gin.Context, e *Error, retryURL string) {
+	_, msg := Message(e.Code, requestLang(c.Request))
+	setPageHeaders(c.Writer.Header(), "")
+	body := gin.H{"error": string(e.Code), "message": msg}
+	if retryURL != "" {
+		body["retry_url"] = retryURL
+	}
+	c.AbortWithStatusJSON(e.Status, body)
 }
 
 // logError logs e for the operator: the code, the cause (which carries no

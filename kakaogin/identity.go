@@ -78,11 +78,21 @@ func (k *Kakao) RequireLogin() gin.HandlerFunc {
 }
 
 func (k *Kakao) loginRequired(c *gin.Context) {
+	if k.sessions.BearerRefused(c) {
+		k.refuseBearer(c)
+		return
+	}
 	next := ""
 	if c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
 		next = k.returnTo.resolve(c.Request.URL.RequestURI())
 	}
 	login := k.loginURL(next)
+	if k.sessions.IsBearer(c) {
+		// An app signs in again with POST token; the browser login URL is
+		// no use to it.
+		k.failJSON(c, newError(http.StatusUnauthorized, CodeLoginRequired, nil))
+		return
+	}
 	if wantsJSON(c.Request) {
 		setPageHeaders(c.Writer.Header(), "")
 		_, msg := Message(CodeLoginRequired, requestLang(c.Request))
@@ -127,6 +137,14 @@ func (k *Kakao) RequireScopes(items ...string) gin.HandlerFunc {
 			c.Next()
 			return
 		}
+		if k.sessions.IsBearer(c) {
+			// No consent page for an app: it asks for the items with the
+			// SDK and signs in again.
+			setPageHeaders(c.Writer.Header(), "")
+			_, msg := Message(CodeInsufficientScope, requestLang(c.Request))
+			c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": CodeInsufficientScope, "message": msg, "missing_scopes": missing})
+			return
+		}
 		next := k.returnTo.resolve(c.Request.URL.RequestURI())
 		consent := k.path("consent") + "?scope=" + url.QueryEscape(strings.Join(missing, ",")) + "&next=" + url.QueryEscape(next)
 		setPageHeaders(c.Writer.Header(), "")
@@ -151,10 +169,15 @@ func (k *Kakao) handleMe(c *gin.Context) {
 		c.JSON(http.StatusUnauthorized, gin.H{"error": CodeLoginRequired, "message": msg, "login_url": k.path("login")})
 		return
 	}
-	c.JSON(http.StatusOK, meJSON{
+	c.JSON(http.StatusOK, meOf(id))
+}
+
+// meOf is the JSON form of id, for GET me and token sign-ins.
+func meOf(id Identity) meJSON {
+	return meJSON{
 		UserID: id.UserID, KakaoID: id.KakaoID, Nickname: id.Nickname, ImageURL: id.ImageURL,
 		Scopes: id.Scopes, LoggedInAt: id.LoggedInAt.UTC(), AuthTime: id.AuthTime.UTC(),
-	})
+	}
 }
 
 // meJSON is the answer of GET me. kakao_id is a JSON string so that IDs

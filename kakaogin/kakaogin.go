@@ -50,6 +50,8 @@ type Kakao struct {
 	callbackFails *failLimiter
 	// newSessions bounds the sessions login starts create per client.
 	newSessions *failLimiter
+	// tokenFails throttles clients whose token sign-ins keep failing.
+	tokenFails *failLimiter
 	// crossOrigin refuses cross-site state-changing requests.
 	crossOrigin *http.CrossOriginProtection
 }
@@ -92,7 +94,8 @@ func New(cfg Config) (*Kakao, error) {
 	}
 	k := &Kakao{cfg: s, api: api, sessions: s.Sessions, locks: locks, outbox: outbox, errors: er, consentable: map[string]bool{},
 		callbackFails: newFailLimiter(maxCallbackFailures, callbackFailWindow, s.Now),
-		newSessions:   newFailLimiter(s.Login.NewSessionsPerMinute, time.Minute, s.Now)}
+		newSessions:   newFailLimiter(s.Login.NewSessionsPerMinute, time.Minute, s.Now),
+		tokenFails:    newFailLimiter(maxCallbackFailures, callbackFailWindow, s.Now)}
 	k.oidc = idtoken.NewProvider(idtoken.Config{
 		Issuer: s.Endpoint.Issuer, ClientID: s.ClientID, Discovery: api, HTTPClient: api.HTTPClient(), Now: s.Now,
 	})
@@ -161,15 +164,25 @@ func (k *Kakao) Middleware() gin.HandlerFunc {
 // Middleware must run before the routes. Mount changes nothing in k; on
 // one engine, call it once.
 func (k *Kakao) Mount(r gin.IRouter) {
-	g := k.mountGroup(r)
+	api := k.mountGroup(r)
 	notAllowed := func(c *gin.Context) {
 		k.fail(c, newError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, nil))
 	}
+	api.GET("me", k.AllowBearer(), k.handleMe)
+	if k.tokenRoutes() {
+		// Apps' token sign-in and their sessions: JSON, bearer tokens,
+		// no cookies.
+		api.POST("token/nonce", k.handleTokenNonce)
+		api.POST("token", k.handleTokenSignIn)
+		api.POST("token/logout", k.handleTokenLogout)
+		api.POST("token/unlink", k.handleTokenUnlink)
+	}
+	// The browser routes: cookies and redirects, no bearer tokens.
+	g := api.Group("", k.cookieOnly)
 	g.GET("login", k.handleLogin)
 	g.GET("callback", k.handleCallback)
 	g.POST("callback", notAllowed) // Kakao sends the code by GET only
 	g.GET("consent", k.handleConsent)
-	g.GET("me", k.handleMe)
 
 	// State changes: POST only, CSRF-checked.
 	g.POST("logout", k.handleLogout)
@@ -181,8 +194,8 @@ func (k *Kakao) Mount(r gin.IRouter) {
 	g.GET("unlink", notAllowed)
 	if k.webhookPath != "" {
 		// Kakao's webhook: authenticated by the admin key, not CSRF.
-		g.GET("unlink/callback", k.handleUnlinkCallback)
-		g.POST("unlink/callback", k.handleUnlinkCallback)
+		api.GET("unlink/callback", k.handleUnlinkCallback)
+		api.POST("unlink/callback", k.handleUnlinkCallback)
 	}
 	g.POST("disconnect", k.handleDisconnect)
 	g.GET("disconnect", notAllowed)

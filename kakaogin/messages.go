@@ -74,7 +74,7 @@ type messageEntry struct {
 
 // numMessages is the number of entries in messages. The compiler refuses
 // more entries than this; keep it exact, as fewer would leave empty ones.
-const numMessages = 26
+const numMessages = 29
 
 // messages returns the texts of all error codes. Texts say what happened
 // and what the user can do; they never contain request input or causes.
@@ -183,6 +183,18 @@ func messages() [numMessages]messageEntry {
 			koT: "쿠키가 차단되어 있습니다", enT: "Cookies are blocked",
 			ko: "브라우저가 이 사이트의 쿠키를 받지 않아 로그인 상태를 유지할 수 없습니다. 브라우저 설정에서 이 사이트의 쿠키를 허용해 주세요(시크릿 모드나 추적 방지 기능이 쿠키를 막기도 합니다). 허용한 뒤 이 사이트의 첫 화면에서 다시 시작해 주세요.",
 			en: "Your browser is not keeping this site's cookies, so you cannot stay logged in. Allow cookies for this site in your browser's settings (private browsing or tracking protection can block them too), then start again from this site's home page."}},
+		{CodeInvalidNonce, message{
+			koT: "로그인을 확인할 수 없습니다", enT: "Login could not be verified",
+			ko: "로그인 요청이 만료되었거나 이미 사용되었습니다. 앱에서 다시 로그인해 주세요.",
+			en: "This login attempt expired or was already used. Please log in again in the app."}},
+		{CodeInvalidAccessToken, message{
+			koT: "로그인을 확인할 수 없습니다", enT: "Login could not be verified",
+			ko: "카카오 토큰이 만료되었거나 이 서비스의 앱에서 발급된 것이 아닙니다. 앱에서 다시 로그인해 주세요.",
+			en: "The Kakao token has expired or was not issued to this service's app. Please log in again in the app."}},
+		{CodeBearerNotAllowed, message{
+			koT: "지원하지 않는 인증 방식", enT: "Authentication method not accepted",
+			ko: "이 주소는 앱의 세션 토큰(Authorization: Bearer)을 받지 않습니다.",
+			en: "This address does not accept an app's session token (Authorization: Bearer)."}},
 		{CodeInternal, message{
 			koT: "처리 중 오류", enT: "Something went wrong",
 			ko: "요청을 처리하는 중 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.",

@@ -16,7 +16,8 @@ import (
 const csrfNonceSize = 32
 
 // CSRFSecret returns a random 32-byte CSRF secret for the request's
-// browser, or nil without the Middleware.
+// browser, or nil without the Middleware or for a bearer request (see
+// AcceptBearer), which carries no cookie a forged request could use.
 //
 // A browser with a session gets the session's secret, created on first use
 // and saved with the session before the response's first byte (it is the
@@ -36,8 +37,8 @@ const csrfNonceSize = 32
 // anonymous visitors have open (they are refused once and reload).
 func (m *Manager) CSRFSecret(c *gin.Context) []byte {
 	st := m.req(c)
-	if st == nil {
-		return nil
+	if st == nil || st.bearer {
+		return nil // an API client sends nothing ambiently: it needs no CSRF secret
 	}
 	rec, d := st.state()
 	switch {

@@ -32,10 +32,17 @@ import (
 func (m *Manager) Middleware() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		st := &reqState{ResponseWriter: c.Writer, m: m, c: c, base: c.Request.Context()}
-		raw, seen, unique := readCookie(c.Request.Header, m.cfg.CookieName)
-		st.cookieSeen = seen
-		if unique && validToken(raw) {
-			st.sent = raw
+		if tok, ok := bearerToken(c.Request.Header); ok {
+			// An API client: its session is loaded only where the route
+			// accepts bearer sessions (AcceptBearer); its cookies are
+			// ignored.
+			st.bearer, st.bearerRaw = true, tok
+		} else {
+			raw, seen, unique := readCookie(c.Request.Header, m.cfg.CookieName)
+			st.cookieSeen = seen
+			if unique && validToken(raw) {
+				st.sent = raw
+			}
 		}
 		if err := st.load(); err != nil {
 			st.started = true
@@ -124,6 +131,10 @@ func (st *reqState) start(status int) {
 // per request until the browser drops it or a new session replaces it.
 func (st *reqState) writeCookie() {
 	h := st.ResponseWriter.Header()
+	if st.bearer {
+		st.writeBearerToken(h)
+		return
+	}
 	if st.newCSRFNonce {
 		h["Set-Cookie"] = append(h["Set-Cookie"], st.m.csrfCookie(st.csrfNonce))
 	}

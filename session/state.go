@@ -105,6 +105,10 @@ type reqState struct {
 	csrfNonce    string // an anonymous browser's CSRF nonce, once asked for
 	newCSRFNonce bool   // csrfNonce is new: set its cookie
 
+	bearer         bool   // an API client's request (Authorization: Bearer): no cookie is read or written
+	bearerAccepted bool   // the route accepts bearer sessions (AcceptBearer, StartBearer ran)
+	bearerRaw      string // the bearer token as sent, possibly malformed
+
 	touchDue    bool
 	scsUsed     atomic.Bool // scs's data may have been changed through the request's context (contexts are shared between goroutines)
 	discard     bool        // LogOut of a session never saved: commit nothing
@@ -142,7 +146,9 @@ func (st *reqState) load() error {
 			}
 		}
 	}
+	st.mu.Lock()
 	st.ctx = ctx
+	st.mu.Unlock()
 	return nil
 }
 
@@ -267,7 +273,9 @@ func (st *reqState) flush(status int) error {
 		}
 		return nil
 	}
-	if status >= 500 || st.discard {
+	if status >= 500 || st.discard || (st.bearer && st.token == "") {
+		// A bearer request without a session creates none: no cookie
+		// would name it, and the app learns tokens only from a sign-in.
 		return nil
 	}
 	if st.cur == nil {

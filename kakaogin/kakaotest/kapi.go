@@ -99,8 +99,13 @@ func (s *Server) handleAccessTokenInfo(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	left := int(s.access[c.token].expires.Sub(s.now()) / time.Second)
-	writeJSON(w, http.StatusOK, map[string]any{"id": c.st.ID, "expires_in": left, "app_id": s.AppID})
+	at := s.access[c.token]
+	left := int(at.expires.Sub(s.now()) / time.Second)
+	app := s.AppID
+	if at.appID != 0 {
+		app = at.appID
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": c.st.ID, "expires_in": left, "app_id": app})
 }
 
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {

@@ -103,10 +103,10 @@ func (s *Server) AddJWK(jwk map[string]any) {
 }
 
 // idClaims builds the ID-token claims for st as consented. Hold s.mu.
-func (s *Server) idClaims(st *userState, nonce string, authTime time.Time) map[string]any {
+func (s *Server) idClaims(st *userState, aud, nonce string, authTime time.Time) map[string]any {
 	now := s.now()
 	c := map[string]any{
-		"iss": s.iss(), "aud": s.ClientID, "sub": strconv.FormatInt(st.ID, 10),
+		"iss": s.iss(), "aud": aud, "sub": strconv.FormatInt(st.ID, 10),
 		"iat": now.Unix(), "exp": now.Add(s.beh.AccessTokenLifetime).Unix() - 1, "auth_time": authTime.Unix(),
 	}
 	if nonce != "" {
@@ -127,7 +127,12 @@ func (s *Server) idClaims(st *userState, nonce string, authTime time.Time) map[s
 
 // idToken returns a signed ID token, or "" for IDTokenMissing. Hold s.mu.
 func (s *Server) idToken(st *userState, nonce string, authTime time.Time) string {
-	c := s.idClaims(st, nonce, authTime)
+	return s.idTokenFor(st, s.ClientID, nonce, authTime)
+}
+
+// idTokenFor is idToken with the audience aud (an SDK's key). Hold s.mu.
+func (s *Server) idTokenFor(st *userState, aud, nonce string, authTime time.Time) string {
+	c := s.idClaims(st, aud, nonce, authTime)
 	key := s.keys[len(s.keys)-1]
 	hdr := map[string]any{"alg": "RS256", "typ": "JWT", "kid": key.kid}
 	priv := key.priv

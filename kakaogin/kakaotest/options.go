@@ -119,6 +119,7 @@ func DefaultBehavior() Behavior {
 // config is what the options build before the server exists.
 type config struct {
 	clientID, clientSecret, adminKey string
+	nativeAppKey, javaScriptKey      string
 	appID                            int64
 	secretSet                        bool
 	baseURL                          string
@@ -158,6 +159,13 @@ func WithAdminKey(key string) Option { return func(c *config) { c.adminKey = key
 
 // WithAppID sets the numeric app ID (default 1158231).
 func WithAppID(id int64) Option { return func(c *config) { c.appID = id } }
+
+// WithSDKKeys sets the app's native app key and JavaScript key, the keys
+// SDKLogin accepts (default: random 32-hex strings each), so that a host's
+// configuration can name them before the fake starts.
+func WithSDKKeys(native, javaScript string) Option {
+	return func(c *config) { c.nativeAppKey, c.javaScriptKey = native, javaScript }
+}
 
 // WithBaseURL fixes the fake's public base URL, e.g.
 // "http://localhost:8080/_fake-kakao", for a Handler mounted on the host's

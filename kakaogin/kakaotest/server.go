@@ -34,6 +34,15 @@ type Server struct {
 	ClientSecret string
 	AdminKey     string
 	AppID        int64
+	// NativeAppKey and JavaScriptKey are the app's keys its SDKs are
+	// initialised with (iOS and Android; JavaScript): the audience of the
+	// ID tokens SDKLogin issues.
+	NativeAppKey  string
+	JavaScriptKey string
+	// OtherAppID and OtherAppKey are another app's ID and native app key,
+	// the app of OtherAppSDKLogin's tokens (a token substitution attempt).
+	OtherAppID  int64
+	OtherAppKey string
 
 	ts      *httptest.Server
 	handler http.Handler
@@ -99,6 +108,8 @@ func NewUnstartedServer(opts ...Option) *Server {
 		sessions: map[string]*browserSession{}, pending: map[string]*pendingAuth{},
 		faults: map[string]*faultState{}, hits: map[string]int{}, issued: map[int64][]issue{},
 	}
+	s.NativeAppKey, s.JavaScriptKey = orRandom(cfg.nativeAppKey), orRandom(cfg.javaScriptKey)
+	s.OtherAppID, s.OtherAppKey = s.AppID+1, randomHex(16)
 	s.ClientSecret = randomHex(16)
 	if cfg.secretSet {
 		s.ClientSecret = cfg.clientSecret

@@ -27,6 +27,7 @@ type accessToken struct {
 	userID  int64
 	expires time.Time
 	refresh string // paired refresh token
+	appID   int64  // the app it was issued to; 0 is this fake's app
 }
 
 type refreshToken struct {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -99,6 +100,10 @@ type Checks struct {
 	AuthAfter time.Time
 	// AccessToken, when not empty, is checked against at_hash if present.
 	AccessToken string
+	// Audiences, when not empty, replaces the client ID as what aud (and
+	// azp, when present) must be exactly one of: the app keys its SDKs are
+	// initialised with, for ID tokens an app obtained through an SDK.
+	Audiences []string
 }
 
 // Verify validates raw and returns its claims. Every failure matches
@@ -113,7 +118,15 @@ func (t *Verifier) Verify(ctx context.Context, raw string, want Checks) (*Claims
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	rec := &recordingKeySet{KeySet: t.ks}
-	tok, err := oidc.NewVerifier(t.issuer, rec, &t.cfg).Verify(ctx, raw)
+	cfg := &t.cfg
+	if len(want.Audiences) > 0 {
+		// go-oidc knows one client ID; checkClaims checks aud against
+		// the whole list.
+		c := t.cfg
+		c.ClientID, c.SkipClientIDCheck = "", true
+		cfg = &c
+	}
+	tok, err := oidc.NewVerifier(t.issuer, rec, cfg).Verify(ctx, raw)
 	if err != nil {
 		if errors.Is(rec.err, ErrUnknownSigningKey) || errors.Is(rec.err, ErrKeySetUnavailable) {
 			return nil, fmt.Errorf("%w: %w", ErrInvalid, rec.err)
@@ -142,15 +155,20 @@ func (t *Verifier) Verify(ctx context.Context, raw string, want Checks) (*Claims
 func (t *Verifier) checkClaims(raws map[string]json.RawMessage, tok *oidc.IDToken, want Checks) (*Claims, error) {
 	now := t.now()
 
-	// aud: exactly our client ID, as a string or a one-element array, so a
-	// token issued to another app cannot log in here.
-	if len(tok.Audience) != 1 || tok.Audience[0] != t.clientID {
+	// aud: exactly our client ID (or one of the SDK keys asked for), as a
+	// string or a one-element array, so a token issued to another app
+	// cannot log in here.
+	if len(want.Audiences) > 0 {
+		if len(tok.Audience) != 1 || !slices.Contains(want.Audiences, tok.Audience[0]) {
+			return nil, errors.New("aud must be exactly one of this app's SDK keys")
+		}
+	} else if len(tok.Audience) != 1 || tok.Audience[0] != t.clientID {
 		return nil, errors.New("aud must be exactly this app's client ID")
 	}
 	if azp, ok := raws["azp"]; ok {
 		var s string
-		if json.Unmarshal(azp, &s) != nil || s != t.clientID {
-			return nil, errors.New("azp is not this app's client ID")
+		if json.Unmarshal(azp, &s) != nil || s != tok.Audience[0] {
+			return nil, errors.New("azp is not the token's audience")
 		}
 	}
 

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/kakaologin/kakaologin/example/appclient"
+	"github.com/kakaologin/kakaologin/kakaogin/kakaotest"
+)
+
+// Issue 14 point 5: the app client runs against the demo site: SDK login
+// on the fake, token sign-in (a new user signs up through the JSON API),
+// the JSON API with the bearer session, logout; a second run of the same
+// user signs in directly.
+func TestAppClient(t *testing.T) {
+	_, base := startTestSite(t, appConfig{})
+	for i, wantSignup := range []bool{true, false} {
+		var log bytes.Buffer
+		c := &appclient.Client{Base: base, SDK: appclient.DemoSDK(nil, base, strconv.FormatInt(kakaotest.UserSeoyeon, 10)), Name: "서연", Log: &log}
+		res, err := c.Run(context.Background())
+		if err != nil {
+			t.Fatalf("run %d: %v\n%s", i+1, err, log.String())
+		}
+		user, _ := res.Me["user"].(map[string]any)
+		if res.Signup != wantSignup || res.Me["kakao_id"] != strconv.FormatInt(kakaotest.UserSeoyeon, 10) || user["name"] != "서연" {
+			t.Fatalf("run %d: signup %v, /api/me %v", i+1, res.Signup, res.Me)
+		}
+		if _, ok := res.Email["email"]; !ok {
+			t.Fatalf("run %d: /api/kakao/email %v", i+1, res.Email)
+		}
+		if res.AfterLogout != http.StatusUnauthorized {
+			t.Fatalf("run %d: /api/me after logout: %d", i+1, res.AfterLogout)
+		}
+	}
+}
+
+// The site's own pages stay cookie-only: a bearer token there is refused
+// with JSON, and the JSON API refuses an app's request without a session.
+func TestAPIBearerRefusals(t *testing.T) {
+	_, base := startTestSite(t, appConfig{})
+	for _, tc := range []struct{ method, path string }{
+		{http.MethodGet, "/profile"}, {http.MethodPost, "/auth/kakao/logout"},
+	} {
+		req, _ := http.NewRequest(tc.method, base+tc.path, nil)
+		req.Header.Set("Authorization", "Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			t.Errorf("%s %s with a bearer token: %d %s", tc.method, tc.path, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/me", nil)
+	req.Header.Set("Authorization", "Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("GET /api/me with an unknown session token: %d", resp.StatusCode)
+	}
+}
