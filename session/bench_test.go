@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"encoding/gob"
 	"io"
 	"log/slog"
@@ -228,7 +229,11 @@ func BenchmarkAuthenticatedRequestGob(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := sm.Store.Commit(tok, enc, time.Now().Add(time.Hour)); err != nil {
+	// Straight into the store: scsStore.Commit reads our record header,
+	// which gob's bytes are not (it took an expiry from them that depended
+	// on which types gob had seen before, so the benchmark failed after
+	// BenchmarkSave).
+	if err := m.st.Commit(context.Background(), hashToken(tok), enc, time.Now().Add(time.Hour)); err != nil {
 		b.Fatal(err)
 	}
 	r := gin.New()
