@@ -98,6 +98,7 @@ func (k *Kakao) handleUnlinkCallback(c *gin.Context) {
 		k.webhookReject(c, newError(http.StatusInternalServerError, CodeSessionUnavailable, err))
 		return
 	}
+	k.markUserLeft(lctx, cb.KakaoID) // a user-unlinked security event for it is then a no-op
 	webhookHeaders(c.Writer.Header())
 	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte(webhookOK))
 }

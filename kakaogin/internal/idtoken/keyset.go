@@ -291,3 +291,12 @@ func parseJWKS(body []byte) ([]jose.JSONWebKey, error) {
 	}
 	return keys, nil
 }
+
+// VerifySignature checks raw's signature with Kakao's key set, under the
+// same rules and the same cache and refetch limits as ID tokens (RS256
+// only, published keys only), and returns its payload. Kakao signs the
+// security event tokens of its account status change webhook with the
+// same keys.
+func (t *Verifier) VerifySignature(ctx context.Context, raw string) ([]byte, error) {
+	return t.ks.VerifySignature(ctx, raw)
+}
