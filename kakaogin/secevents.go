@@ -212,13 +212,62 @@ func leftKey(kakaoID int64) string {
 	return "kakaologin:user-left:" + strconv.FormatInt(kakaoID, 10)
 }
 
-// markUserLeft remembers that kakaoID's leaving was handled, for
-// leftMarkerTTL. Failure only means a later event runs OnUnlink again,
-// which it tolerates.
-func (k *Kakao) markUserLeft(ctx context.Context, kakaoID int64) {
-	if _, _, err := k.locks.TryLock(ctx, leftKey(kakaoID), leftMarkerTTL); err != nil {
-		k.cfg.Logger.WarnContext(ctx, "kakaogin: could not record that a user left", "kakao_id", kakaoID, "err", err)
+// leftBySETKey is the store lock that marks a user's leaving as handled
+// by a security event (not by the unlink callback).
+func leftBySETKey(kakaoID int64) string {
+	return "kakaologin:user-left-set:" + strconv.FormatInt(kakaoID, 10)
+}
+
+// markUserLeft remembers, for leftMarkerTTL, that kakaoID's leaving was
+// handled, by the unlink callback or (bySET) by a security event. Failure
+// only means that a later delivery runs OnUnlink again, which it
+// tolerates.
+func (k *Kakao) markUserLeft(ctx context.Context, kakaoID int64, bySET bool) {
+	keys := []string{leftKey(kakaoID)}
+	if bySET {
+		keys = append(keys, leftBySETKey(kakaoID))
 	}
+	for _, key := range keys {
+		if _, _, err := k.locks.TryLock(ctx, key, leftMarkerTTL); err != nil {
+			k.cfg.Logger.WarnContext(ctx, "kakaogin: could not record that a user left", "kakao_id", kakaoID, "err", err)
+		}
+	}
+}
+
+// unlinkCallbackLeft is the unlink callback's action: userLeft, unless a
+// security event reported the same user leaving moments ago, in which case
+// only the sessions are ended again (nothing, normally) and OnUnlink does
+// not run a second time. Repeated unlink callbacks keep running the
+// idempotent OnUnlink each, as without security events.
+func (k *Kakao) unlinkCallbackLeft(ctx context.Context, kakaoID int64, referrer ReferrerType) error {
+	if k.eventsPath != "" {
+		handled, err := k.lockHeld(ctx, leftBySETKey(kakaoID))
+		if err != nil {
+			return fmt.Errorf("kakaogin: user left: %w", err)
+		}
+		if handled {
+			if _, err := k.sessions.RevokeKakaoUser(ctx, kakaoID); err != nil {
+				return fmt.Errorf("kakaogin: end sessions: %w", err)
+			}
+			k.event(ctx, "user left; already handled by a security event", "kakao_id", kakaoID)
+			return nil
+		}
+	}
+	if err := k.userLeft(ctx, kakaoID, referrer, webhookHookBudget); err != nil {
+		return err
+	}
+	k.markUserLeft(ctx, kakaoID, false)
+	return nil
+}
+
+// lockHeld reports whether the named lock is held, taking and releasing
+// it at once when it is free.
+func (k *Kakao) lockHeld(ctx context.Context, name string) (bool, error) {
+	fence, ok, err := k.locks.TryLock(ctx, name, time.Second)
+	if err != nil || !ok {
+		return !ok, err
+	}
+	return false, k.locks.Unlock(ctx, name, fence)
 }
 
 // actOnSET does the library's part of every event of t and tells the
@@ -312,6 +361,7 @@ func (k *Kakao) userLeftOnce(ctx context.Context, ev *SecurityEvent) error {
 		_ = k.locks.Unlock(context.WithoutCancel(ctx), leftKey(ev.KakaoID), fence)
 		return err
 	}
+	k.markUserLeft(ctx, ev.KakaoID, true)
 	ev.Action = ActionUserLeft
 	return nil
 }
@@ -416,4 +466,3 @@ func loginProfile(p map[string]string) session.ProfileChange {
 	}
 	return c
 }
-
