@@ -493,10 +493,14 @@ const maxNumericDate = 253402300799
 
 // numericDate parses a JWT NumericDate: a JSON number of seconds.
 func numericDate(raw json.RawMessage) (time.Time, error) {
-	var n json.Number
+	var v any
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	if err := dec.Decode(&n); err != nil {
+	if err := dec.Decode(&v); err != nil {
+		return time.Time{}, errors.New("not a number")
+	}
+	n, ok := v.(json.Number) // a string of digits is not a NumericDate
+	if !ok {
 		return time.Time{}, errors.New("not a number")
 	}
 	f, err := strconv.ParseFloat(string(n), 64)
