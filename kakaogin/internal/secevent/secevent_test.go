@@ -184,7 +184,9 @@ func TestParseHeader(t *testing.T) {
 // keysFunc is a SignatureVerifier.
 type keysFunc func(ctx context.Context, raw string) ([]byte, error)
 
-func (f keysFunc) VerifySignature(ctx context.Context, raw string) ([]byte, error) { return f(ctx, raw) }
+func (f keysFunc) VerifySignature(ctx context.Context, raw string) ([]byte, error) {
+	return f(ctx, raw)
+}
 
 // TestVerifySignatureErrors: the key set's verdicts become invalid_key,
 // except an unavailable key set, which is not the sender's fault.
