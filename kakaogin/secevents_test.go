@@ -75,6 +75,12 @@ func checkSETAnswer(t *testing.T, a kakaotest.SETAnswer) {
 	if strings.Contains(a.Body, "<") {
 		t.Errorf("answered HTML: %q", a.Body)
 	}
+	if c := a.Header.Values("Set-Cookie"); len(c) != 0 {
+		t.Errorf("the answer sets a cookie: %q", c)
+	}
+	if a.Status != http.StatusAccepted && a.Header.Get("Content-Type") != "application/json; charset=utf-8" {
+		t.Errorf("error answer of type %q", a.Header.Get("Content-Type"))
+	}
 }
 
 // meNickname is the nickname of b's login as /auth/kakao/me shows it at

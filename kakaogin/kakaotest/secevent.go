@@ -130,6 +130,8 @@ type SETAnswer struct {
 	Body string
 	// JTI is the jti the SET carried.
 	JTI string
+	// Header is the answer's header.
+	Header http.Header
 }
 
 // SignSecurityEvent returns a SET for ev as Kakao's account status change
@@ -281,7 +283,7 @@ func PushSET(ctx context.Context, rawURL, tok, jti string, opts ...SETOption) (S
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	return SETAnswer{Status: resp.StatusCode, Body: string(b), JTI: jti}, nil
+	return SETAnswer{Status: resp.StatusCode, Body: string(b), JTI: jti, Header: resp.Header}, nil
 }
 
 // hs256 signs with HMAC-SHA256 under secret: a forgery, since Kakao signs
