@@ -75,7 +75,11 @@ type app struct {
 	// adminKey lets the account page read a linked Kakao account for a
 	// password login (no user token); "" when the app has none.
 	adminKey string
-	log      *slog.Logger
+	// events are the last account status changes Kakao reported, per
+	// user, for the account page; public is the site's URL.
+	events *recentEvents
+	public string
+	log    *slog.Logger
 }
 
 // newApp builds the site: store, sessions, Kakao Login (real or demo), the
@@ -109,7 +113,7 @@ func newApp(cfg appConfig) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session store: %w", err)
 	}
-	a := &app{st: st, sec: sec, secure: !insecure, log: log}
+	a := &app{st: st, sec: sec, secure: !insecure, log: log, events: newRecentEvents(), public: public}
 	ok := false
 	defer func() {
 		if !ok {
@@ -171,9 +175,11 @@ func (a *app) kakaoConfig(cfg appConfig, public string) kakaogin.Config {
 			SignupURL:     "/signup",
 			CanDisconnect: a.canDisconnect,
 		},
-		Unlink:    kakaogin.UnlinkConfig{OnUnlink: a.onUnlink},
-		ErrorPage: a.errorPage,
-		Logger:    a.log,
+		Unlink: kakaogin.UnlinkConfig{OnUnlink: a.onUnlink},
+		// Kakao's account status change webhook at /auth/kakao/events.
+		SecurityEvents: &kakaogin.SecurityEventsConfig{OnEvent: a.onSecurityEvent},
+		ErrorPage:      a.errorPage,
+		Logger:         a.log,
 	}
 	if k := cfg.Kakao; k.ClientID != "" {
 		kc.ClientID, kc.ClientSecret, kc.AdminKey = k.ClientID, k.ClientSecret, k.AdminKey

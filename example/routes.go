@@ -47,6 +47,9 @@ func (a *app) routes(mountFake bool) http.Handler {
 	s.POST("/account/delete", csrf, a.deleteSiteAccount)
 	s.POST("/account/logout-everywhere", csrf, a.siteLogoutEverywhere)
 	s.POST("/account/logout", csrf, a.siteLogout)
+	if a.demo {
+		s.POST("/account/demo-event", csrf, a.demoEvent)
+	}
 	s.GET("/link", a.linkPage)
 	s.POST("/link", csrf, a.prove)
 	s.GET("/signup", a.signupPage)

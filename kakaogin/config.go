@@ -95,6 +95,10 @@ type Config struct {
 	Unlink UnlinkConfig
 	// Logout configures where logouts land.
 	Logout LogoutConfig
+	// SecurityEvents, when set, serves the receiver of Kakao's account
+	// status change webhook (POST events under the mount point). Default
+	// nil (not served).
+	SecurityEvents *SecurityEventsConfig
 
 	// OnTokenRefreshed is told, after the user's Kakao tokens were
 	// refreshed and saved, the new token answer. A notification: it

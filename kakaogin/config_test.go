@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kakaologin/kakaologin/session"
 	"github.com/kakaologin/kakaologin/store/memory"
@@ -59,6 +60,8 @@ func TestConfigFailsClosed(t *testing.T) {
 		{"empty SDK key", func(c *Config) { c.SDKKeys = []string{""} }, "SDKKeys"},
 		{"SDK key with a space", func(c *Config) { c.SDKKeys = []string{"abc def"} }, "SDKKeys"},
 		{"SDK key repeating the REST API key", func(c *Config) { c.SDKKeys = []string{c.ClientID} }, "SDKKeys"},
+		{"security events accepted for a second", func(c *Config) { c.SecurityEvents = &SecurityEventsConfig{MaxAge: time.Second} }, "SecurityEvents.MaxAge"},
+		{"security events accepted for a week", func(c *Config) { c.SecurityEvents = &SecurityEventsConfig{MaxAge: 7 * 24 * time.Hour} }, "SecurityEvents.MaxAge"},
 		{"logout redirect relative", func(c *Config) { c.Logout.RedirectURL = "/logout/callback" }, "Logout.RedirectURL"},
 		{"after-logout URL off site", func(c *Config) { c.Logout.AfterURL = "//evil.example" }, "Logout.AfterURL"},
 		{"after-login URL off site", func(c *Config) { c.Login.AfterURL = "//evil.example" }, "Login.AfterURL"},

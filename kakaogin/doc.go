@@ -36,6 +36,7 @@
 //	POST logout/everywhere   end every session of the user (CSRF)
 //	POST unlink              disconnect from Kakao and leave (CSRF)
 //	GET,POST unlink/callback Kakao's unlink callback (Config.Unlink.Callback)
+//	POST events              Kakao's account status change webhook (Config.SecurityEvents)
 //	GET  consent/items       the user's consent items (JSON)
 //	POST consent/revoke      withdraw revocable items (CSRF)
 //	GET  terms               Kakao Sync service terms (JSON)

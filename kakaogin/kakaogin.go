@@ -38,6 +38,9 @@ type Kakao struct {
 	// webhookPath is the full path of the unlink callback route, "" when
 	// it is not served.
 	webhookPath string
+	// eventsPath is the full path of the security event receiver, ""
+	// when it is not served.
+	eventsPath string
 
 	// oidc verifies ID tokens, with keys found through discovery.
 	oidc *idtoken.Provider
@@ -108,6 +111,9 @@ func New(cfg Config) (*Kakao, error) {
 	if s.Unlink.Callback != nil {
 		k.webhookPath = s.mount + "/unlink/callback"
 	}
+	if s.SecurityEvents != nil {
+		k.eventsPath = s.mount + "/events"
+	}
 	if k.crossOrigin, err = newCrossOrigin(s); err != nil {
 		return nil, fmt.Errorf("%w: trusted origins: %w", ErrConfig, err)
 	}
@@ -145,8 +151,8 @@ func (k *Kakao) API() *kakaoapi.Client { return k.api }
 func (k *Kakao) Middleware() gin.HandlerFunc {
 	load := k.sessions.Middleware()
 	return func(c *gin.Context) {
-		if k.webhookPath != "" && c.FullPath() == k.webhookPath {
-			c.Next() // Kakao's webhook: no session, no cookie
+		if p := c.FullPath(); (k.webhookPath != "" && p == k.webhookPath) || (k.eventsPath != "" && p == k.eventsPath) {
+			c.Next() // Kakao's webhooks: no session, no cookie
 			return
 		}
 		load(c)
@@ -196,6 +202,11 @@ func (k *Kakao) Mount(r gin.IRouter) {
 		// Kakao's webhook: authenticated by the admin key, not CSRF.
 		api.GET("unlink/callback", k.handleUnlinkCallback)
 		api.POST("unlink/callback", k.handleUnlinkCallback)
+	}
+	if k.eventsPath != "" {
+		// Kakao's account status change webhook: authenticated by the
+		// SET's signature, not CSRF.
+		g.POST("events", k.handleSecurityEvent)
 	}
 	g.POST("disconnect", k.handleDisconnect)
 	g.GET("disconnect", notAllowed)

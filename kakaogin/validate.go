@@ -112,6 +112,16 @@ func (cfg Config) validate() (*settings, error) {
 			return nil, configError("SDKKeys must not repeat ClientID (the REST API key is always accepted where it applies)")
 		}
 	}
+	if se := s.SecurityEvents; se != nil {
+		se := *se // the host's value stays as given
+		switch {
+		case se.MaxAge == 0:
+			se.MaxAge = defaultSETMaxAge
+		case se.MaxAge < time.Minute || se.MaxAge > 24*time.Hour:
+			return nil, configError("SecurityEvents.MaxAge must be between a minute and a day")
+		}
+		s.SecurityEvents = &se
+	}
 	if s.Logout.RedirectURL == "" {
 		s.Logout.RedirectURL = s.redirect.ResolveReference(&url.URL{Path: "logout/callback"}).String()
 	}

@@ -92,7 +92,7 @@ func (k *Kakao) handleUnlinkCallback(c *gin.Context) {
 	// keeps the answer inside Kakao's 3 s.
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), webhookDeadline)
 	defer cancel()
-	if err := k.userLeft(lctx, cb.KakaoID, cb.Referrer, webhookHookBudget); err != nil {
+	if err := k.unlinkCallbackLeft(lctx, cb.KakaoID, cb.Referrer); err != nil {
 		// Sessions could not be ended or the event not queued: tell Kakao
 		// it failed, so that it may send it again.
 		k.webhookReject(c, newError(http.StatusInternalServerError, CodeSessionUnavailable, err))

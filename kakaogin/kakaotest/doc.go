@@ -24,7 +24,10 @@
 // *_needs_agreement), access-token info, OIDC userinfo, logout, unlink,
 // manual signup, update_profile, consent details and revocation, Kakao Sync
 // service terms (status, revoke, upgrade), shipping addresses, and the admin
-// APIs /v1/user/ids and /v2/app/users. Error bodies follow Kakao's two
+// APIs /v1/user/ids and /v2/app/users. It fires Kakao's webhooks at an app:
+// the unlink callback (FireUnlinkCallback) and the account status change
+// webhook's signed security events (FireSecurityEvent), rightly or wrongly
+// made. Error bodies follow Kakao's two
 // formats: kauth {"error","error_description","error_code"} and
 // kapi {"msg","code"}; authorize errors that Kakao shows on its own page are
 // an HTML page with the KOE code (also in the X-Kakaotest-Error-Code header).

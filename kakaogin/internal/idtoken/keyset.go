@@ -64,14 +64,28 @@ type keySet struct {
 	busy    bool                 // a fetch is in flight; join it
 	recent  []time.Time          // fetch attempts within fetchWindow
 	tried   map[string]time.Time // key ID → last refetch it forced
+	// lastUntrusted is when an untrusted token last forced a refetch.
+	lastUntrusted time.Time
 }
 
 func newKeySet(jwksURL string, hc *http.Client, now func() time.Time) *keySet {
 	return &keySet{url: jwksURL, hc: hc, now: now, wait: minKeyRefetch, tried: map[string]time.Time{}}
 }
 
+// untrustedRefetch spaces the refetches that tokens from unauthenticated
+// senders (security events pushed to a public route) may force: anyone can
+// send one naming a made-up kid, and their refetches must not use up the
+// budget that logins need after Kakao rotates its keys.
+const untrustedRefetch = 5 * time.Minute
+
 // VerifySignature implements oidc.KeySet.
 func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error) {
+	return k.verify(ctx, raw, false)
+}
+
+// verify checks raw's signature; untrusted limits the refetches it may
+// force to one per untrustedRefetch.
+func (k *keySet) verify(ctx context.Context, raw string, untrusted bool) ([]byte, error) {
 	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		return nil, fmt.Errorf("kakaogin: ID token: %w", err)
@@ -92,6 +106,9 @@ func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error
 		return p, err
 	}
 	// The key is not in the cached set: Kakao may have rotated its keys.
+	if untrusted && !k.mayFetchUntrusted() {
+		return nil, ErrUnknownSigningKey
+	}
 	keys, err = k.refresh(ctx, h.KeyID)
 	if err != nil {
 		return nil, err
@@ -215,6 +232,19 @@ func (k *keySet) refresh(ctx context.Context, kid string) ([]jose.JSONWebKey, er
 	}
 }
 
+// mayFetchUntrusted reports whether an untrusted token may force a
+// refetch now, and if so counts it.
+func (k *keySet) mayFetchUntrusted() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	now := k.now()
+	if !k.lastUntrusted.IsZero() && now.Sub(k.lastUntrusted) < untrustedRefetch {
+		return false
+	}
+	k.lastUntrusted = now
+	return true
+}
+
 // mayFetch applies the refetch limits; k.mu must be held.
 func (k *keySet) mayFetch(kid string) bool {
 	now := k.now()
@@ -290,4 +320,18 @@ func parseJWKS(body []byte) ([]jose.JSONWebKey, error) {
 		return nil, errors.New("kakaogin: key set has no usable RS256 key")
 	}
 	return keys, nil
+}
+
+// VerifySignature checks the signature of a token from an unauthenticated
+// sender (a security event of Kakao's account status change webhook, which
+// Kakao signs with the ID tokens' keys) with Kakao's key set, under the
+// same rules and cache as ID tokens (RS256 only, published keys only), and
+// returns its payload. An unknown key ID forces a refetch at most once per
+// five minutes (and within the ID tokens' limits), so that forged tokens
+// cannot use up the refetches logins need after a key rotation.
+func (t *Verifier) VerifySignature(ctx context.Context, raw string) ([]byte, error) {
+	if ks, ok := t.ks.(*keySet); ok {
+		return ks.verify(ctx, raw, true)
+	}
+	return t.ks.VerifySignature(ctx, raw)
 }

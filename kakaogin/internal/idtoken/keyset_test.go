@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -124,4 +125,44 @@ func FuzzParseJWKS(f *testing.F) {
 			t.Fatal("no error and no keys")
 		}
 	})
+}
+
+// TestKeySetUntrustedRefetch: tokens from anyone (security events) naming
+// made-up key IDs force at most one refetch per five minutes, so that a
+// flood of them leaves logins the refetch they need after a rotation;
+// a security event signed with a rotated key is verified once a refetch
+// is allowed.
+func TestKeySetUntrustedRefetch(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.v.VerifySignature(ctx, sign(t, f.key, jose.RS256, f.claims(), nil)); err != nil {
+		t.Fatal(err)
+	}
+	forger := rsaKey(t, "")
+	for i := range 50 {
+		f.now = f.now.Add(time.Minute) // past every ID-token limit each time
+		forger.KeyID = "forged-" + strconv.Itoa(i)
+		forged := sign(t, forger, jose.RS256, f.claims(), nil)
+		if _, err := f.v.VerifySignature(ctx, forged); !errors.Is(err, ErrUnknownSigningKey) {
+			t.Fatalf("forged kid: %v", err)
+		}
+	}
+	// 1 first fetch + one per five minutes over 50 minutes.
+	if n := f.jwks.fetches.Load(); n > 1+10 {
+		t.Fatalf("%d key set fetches for 50 forged security events, want at most 11", n)
+	}
+	// Kakao rotates; a login with the new key refetches at once.
+	k2 := rsaKey(t, "k2")
+	f.jwks.publish(t, f.key, k2)
+	f.now = f.now.Add(time.Second)
+	before := f.jwks.fetches.Load()
+	if _, err := f.v.Verify(ctx, sign(t, k2, jose.RS256, f.claims(), nil), Checks{}); err != nil {
+		t.Fatalf("login after rotation: %v", err)
+	}
+	if f.jwks.fetches.Load() != before+1 {
+		t.Fatal("the login did not refetch")
+	}
+	if _, err := f.v.VerifySignature(ctx, sign(t, k2, jose.RS256, f.claims(), nil)); err != nil {
+		t.Fatalf("security event after rotation: %v", err)
+	}
 }
