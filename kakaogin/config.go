@@ -95,6 +95,9 @@ type Config struct {
 	Unlink UnlinkConfig
 	// Logout configures where logouts land.
 	Logout LogoutConfig
+	// Telemetry passes the host's OpenTelemetry meter and tracer
+	// providers. The zero value uses the global ones.
+	Telemetry TelemetryConfig
 
 	// OnTokenRefreshed is told, after the user's Kakao tokens were
 	// refreshed and saved, the new token answer. A notification: it
