@@ -169,12 +169,12 @@ func (k *Kakao) handleLogoutEverywhere(c *gin.Context) {
 // on every app instance sharing the store. It returns how many sessions
 // ended.
 func (k *Kakao) LogoutEverywhere(ctx context.Context, kakaoID int64, userID string) (int, error) {
-	n, err := k.revokeSessions(ctx, kakaoID, userID)
-	k.sessionsEnded(ctx, causeEverywhere, n)
+	n, m, err := k.revokeSessions(ctx, kakaoID, userID)
+	k.sessionsEnded(ctx, causeEverywhere, max(n, m))
 	if err != nil {
-		return n, fmt.Errorf("kakaogin: logout everywhere: %w", err)
+		return n + m, fmt.Errorf("kakaogin: logout everywhere: %w", err)
 	}
-	return n, nil
+	return n + m, nil
 }
 
 // singleForm reads a POST form field that may appear at most once.
@@ -193,16 +193,18 @@ func singleForm(c *gin.Context, name string) (string, bool) {
 }
 
 // revokeSessions ends every session of the Kakao user and, when userID is
-// set, of the host user, and returns how many ended.
-func (k *Kakao) revokeSessions(ctx context.Context, kakaoID int64, userID string) (int, error) {
+// set, of the host user, and returns how many each revocation ended. A
+// session of a linked user is indexed under both IDs, so the two counts
+// overlap: max(n, m) is the number of sessions ended.
+func (k *Kakao) revokeSessions(ctx context.Context, kakaoID int64, userID string) (n, m int, err error) {
 	_, done := k.tel.storeOp(ctx, "sessions", "revoke_kakao_user")
-	n, err := k.sessions.RevokeKakaoUser(ctx, kakaoID)
+	n, err = k.sessions.RevokeKakaoUser(ctx, kakaoID)
 	done(err)
 	if err != nil || userID == "" {
-		return n, err
+		return n, 0, err
 	}
 	_, done = k.tel.storeOp(ctx, "sessions", "revoke_host_user")
-	m, err := k.sessions.RevokeHostUser(ctx, userID)
+	m, err = k.sessions.RevokeHostUser(ctx, userID)
 	done(err)
-	return n + m, err
+	return n, m, err
 }

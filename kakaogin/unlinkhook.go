@@ -95,12 +95,12 @@ func (k *Kakao) userLeft(ctx context.Context, kakaoID int64, referrer ReferrerTy
 			return fmt.Errorf("kakaogin: find linked user: %w", err)
 		}
 	}
-	n, err := k.revokeSessions(ctx, kakaoID, ev.UserID)
+	n, m, err := k.revokeSessions(ctx, kakaoID, ev.UserID)
 	cause := causeUnlinkCallback
 	if referrer == ReferrerService {
 		cause = causeUnlink
 	}
-	k.sessionsEnded(ctx, cause, n)
+	k.sessionsEnded(ctx, cause, max(n, m))
 	if err != nil {
 		return fmt.Errorf("kakaogin: end sessions: %w", err)
 	}
