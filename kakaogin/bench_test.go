@@ -1,11 +1,14 @@
 package kakaogin
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"testing"
 
 	"github.com/gin-gonic/gin"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/kakaologin/kakaologin/internal/sessionbench"
 	"github.com/kakaologin/kakaologin/kakaogin/kakaotest"
@@ -73,3 +76,42 @@ func mustURL(s string) *url.URL {
 	}
 	return u
 }
+
+// BenchmarkLoginRoundTripTelemetry is BenchmarkLoginRoundTrip with the
+// library's telemetry going nowhere (the default: otel's global providers,
+// unset) and going to a real SDK: a MeterProvider with an in-memory
+// reader and a TracerProvider that samples every span and hands each,
+// synchronously, to an exporter that drops it. Run the two alternately
+// (see BENCHMARKS.md) to compare them.
+func BenchmarkLoginRoundTripTelemetry(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		opt  harnessOpt
+	}{
+		{"none", withConfig(func(*Config) {})},
+		{"sdk", withConfig(func(c *Config) {
+			c.Telemetry = TelemetryConfig{
+				MeterProvider:  sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())),
+				TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithSyncer(dropSpans{})),
+			}
+		})},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			h := newHarness(b, tc.opt)
+			h.browser().login("/") // warm: discovery and key set
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if status, body := h.browser().login("/private"); status != http.StatusOK {
+					b.Fatalf("login: %d %s", status, body)
+				}
+			}
+		})
+	}
+}
+
+// dropSpans is a span exporter that keeps nothing.
+type dropSpans struct{}
+
+func (dropSpans) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (dropSpans) Shutdown(context.Context) error                             { return nil }
