@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -84,6 +85,7 @@ func mustURL(s string) *url.URL {
 // synchronously, to an exporter that drops it. Run the two alternately
 // (see BENCHMARKS.md) to compare them.
 func BenchmarkLoginRoundTripTelemetry(b *testing.B) {
+	var opts []harnessOpt
 	for _, tc := range []struct {
 		name string
 		opt  harnessOpt
@@ -97,6 +99,7 @@ func BenchmarkLoginRoundTripTelemetry(b *testing.B) {
 			}
 		})},
 	} {
+		opts = append(opts, tc.opt)
 		b.Run(tc.name, func(b *testing.B) {
 			h := newHarness(b, tc.opt)
 			h.browser().login("/") // warm: discovery and key set
@@ -109,6 +112,38 @@ func BenchmarkLoginRoundTripTelemetry(b *testing.B) {
 			}
 		})
 	}
+	// interleaved alternates the two, one login each, so that a busy
+	// machine slows both alike; it reports each one's wall-clock and
+	// process CPU time per login and the differences in percent.
+	b.Run("interleaved", func(b *testing.B) {
+		hs := []*harness{newHarness(b, opts[0]), newHarness(b, opts[1])}
+		for _, h := range hs {
+			h.browser().login("/")
+		}
+		var spent, cpu [2]time.Duration
+		n := 0
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			for i, h := range hs {
+				start, startCPU := time.Now(), processCPU()
+				if status, body := h.browser().login("/private"); status != http.StatusOK {
+					b.Fatalf("login: %d %s", status, body)
+				}
+				spent[i] += time.Since(start)
+				cpu[i] += processCPU() - startCPU
+			}
+			n++
+		}
+		b.ReportMetric(float64(spent[0].Nanoseconds())/float64(n), "ns/login-none")
+		b.ReportMetric(float64(spent[1].Nanoseconds())/float64(n), "ns/login-sdk")
+		b.ReportMetric(100*(float64(spent[1])/float64(spent[0])-1), "%sdk-overhead")
+		if cpu[0] > 0 {
+			b.ReportMetric(float64(cpu[0].Nanoseconds())/float64(n), "cpu-ns/login-none")
+			b.ReportMetric(float64(cpu[1].Nanoseconds())/float64(n), "cpu-ns/login-sdk")
+			b.ReportMetric(100*(float64(cpu[1])/float64(cpu[0])-1), "%sdk-cpu-overhead")
+		}
+	})
 }
 
 // dropSpans is a span exporter that keeps nothing.
