@@ -274,12 +274,6 @@ func setOutcome(c *gin.Context, outcome string) {
 	}
 }
 
-// flowOf returns the record of the flow c is in, or nil.
-func flowOf(c *gin.Context) *flowRecord {
-	r, _ := c.Request.Context().Value(flowRecordKey{}).(*flowRecord)
-	return r
-}
-
 // sessionsEnded counts n sessions ended for cause.
 func (k *Kakao) sessionsEnded(ctx context.Context, cause string, n int) {
 	if n > 0 {

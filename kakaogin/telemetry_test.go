@@ -135,7 +135,7 @@ func find(rm metricdata.ResourceMetrics, name string) *metricdata.Metrics {
 func hasAttrs(set attribute.Set, want map[string]string) bool {
 	for k, v := range want {
 		got, ok := set.Value(attribute.Key(k))
-		if !ok || got.Emit() != v {
+		if !ok || got.String() != v {
 			return false
 		}
 	}
@@ -180,7 +180,7 @@ func (r *telemetryRun) attributeValues(t *testing.T) []string {
 	var vals []string
 	addSet := func(s attribute.Set) {
 		for _, kv := range s.ToSlice() {
-			vals = append(vals, string(kv.Key), kv.Value.Emit())
+			vals = append(vals, string(kv.Key), kv.Value.String())
 		}
 	}
 	for _, sm := range r.metrics(t).ScopeMetrics {
@@ -237,7 +237,7 @@ func (r *telemetryRun) children(p sdktrace.ReadOnlySpan) []string {
 func spanAttr(s sdktrace.ReadOnlySpan, key string) string {
 	for _, kv := range s.Attributes() {
 		if string(kv.Key) == key {
-			return kv.Value.Emit()
+			return kv.Value.String()
 		}
 	}
 	return ""
@@ -568,5 +568,39 @@ func TestTelemetryNoTraceToKakao(t *testing.T) {
 	}
 	if len(run.ended("kakao "+kakaotest.PathToken)) != 1 {
 		t.Fatalf("token call spans: %d", len(run.ended("kakao "+kakaotest.PathToken)))
+	}
+}
+
+// TestTelemetryNothingPerRequest: authenticated requests that need no
+// refresh record no metric and no span.
+func TestTelemetryNothingPerRequest(t *testing.T) {
+	run := newTelemetryRun()
+	h := newHarness(t, run.option())
+	b := h.browser()
+	if status, body := b.login("/private"); status != http.StatusOK {
+		t.Fatalf("login: %d %s", status, body)
+	}
+	total := func() (n int64) {
+		rm := run.metrics(t)
+		for _, sm := range rm.ScopeMetrics {
+			for _, m := range sm.Metrics {
+				n += count(rm, m.Name, nil)
+			}
+		}
+		return n
+	}
+	spans, points := len(run.spans.Ended()), total()
+	for _, path := range []string{"/private", "/", "/private", "/kakao/me"} {
+		if status, _, _ := b.get(path); status != http.StatusOK {
+			t.Fatalf("%s: %d", path, status)
+		}
+	}
+	// /kakao/me calls Kakao: one span and one histogram sample, nothing
+	// else.
+	if got := len(run.spans.Ended()) - spans; got != 1 {
+		t.Errorf("%d spans for four requests, want only /kakao/me's Kakao call", got)
+	}
+	if got := total() - points; got != 1 {
+		t.Errorf("%d measurements for four requests, want only /kakao/me's Kakao call", got)
 	}
 }
