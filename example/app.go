@@ -77,9 +77,10 @@ type app struct {
 	adminKey string
 	// events are the last account status changes Kakao reported, per
 	// user, for the account page; public is the site's URL.
-	events *recentEvents
-	public string
-	log    *slog.Logger
+	events  *recentEvents
+	public  string
+	log     *slog.Logger
+	metrics *siteMetrics // served at /metrics
 }
 
 // newApp builds the site: store, sessions, Kakao Login (real or demo), the
@@ -139,6 +140,10 @@ func newApp(cfg appConfig) (*app, error) {
 	if kc.AllowInsecureHTTP {
 		log.Warn("plain http: cookies without Secure and http:// Kakao URLs allowed; use this for local development only", "public_url", public)
 	}
+	if a.metrics, err = newSiteMetrics(); err != nil {
+		return nil, err
+	}
+	kc.Telemetry = a.metrics.telemetry()
 	if a.kg, err = kakaogin.New(kc); err != nil {
 		return nil, fmt.Errorf("kakao login: %w", err)
 	}
@@ -251,6 +256,9 @@ func (a *app) Close() error {
 	}
 	if a.st != nil {
 		errs = append(errs, a.st.Close())
+	}
+	if a.metrics != nil {
+		errs = append(errs, a.metrics.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -30,6 +30,10 @@ func (a *app) routes(mountFake bool) http.Handler {
 	// The readiness probe sits outside the session middleware: a probe
 	// polled every few seconds must not load or create sessions.
 	r.Match([]string{http.MethodGet, http.MethodHead}, "/healthz", gin.WrapH(a.kg.Health()))
+	// Prometheus reads the metrics here, outside the session middleware
+	// too. A public site serves them on an internal address instead, or
+	// behind its proxy's access rules: they say how logins are going.
+	r.GET("/metrics", gin.WrapH(a.metrics.handler()))
 
 	s := r.Group("/", a.kg.Middleware(), a.pageHeaders)
 	csrf := a.kg.RequireCSRF()

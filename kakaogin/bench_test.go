@@ -1,11 +1,15 @@
 package kakaogin
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/kakaologin/kakaologin/internal/sessionbench"
 	"github.com/kakaologin/kakaologin/kakaogin/kakaotest"
@@ -77,3 +81,77 @@ func mustURL(s string) *url.URL {
 	}
 	return u
 }
+
+// BenchmarkLoginRoundTripTelemetry is BenchmarkLoginRoundTrip with the
+// library's telemetry going nowhere (the default: otel's global providers,
+// unset) and going to a real SDK: a MeterProvider with an in-memory
+// reader and a TracerProvider that samples every span and hands each,
+// synchronously, to an exporter that drops it. Run the two alternately
+// (see BENCHMARKS.md) to compare them.
+func BenchmarkLoginRoundTripTelemetry(b *testing.B) {
+	var opts []harnessOpt
+	for _, tc := range []struct {
+		name string
+		opt  harnessOpt
+	}{
+		{"none", withConfig(func(c *Config) { c.Login.NewSessionsPerMinute = 1 << 30 })},
+		{"sdk", withConfig(func(c *Config) {
+			c.Login.NewSessionsPerMinute = 1 << 30 // every login comes from one address
+			c.Telemetry = TelemetryConfig{
+				MeterProvider:  sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())),
+				TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithSyncer(dropSpans{})),
+			}
+		})},
+	} {
+		opts = append(opts, tc.opt)
+		b.Run(tc.name, func(b *testing.B) {
+			h := newHarness(b, tc.opt)
+			h.browser().login("/") // warm: discovery and key set
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if status, body := h.browser().login("/private"); status != http.StatusOK {
+					b.Fatalf("login: %d %s", status, body)
+				}
+			}
+		})
+	}
+	// interleaved alternates the two, one login each, so that a busy
+	// machine slows both alike; it reports each one's wall-clock and
+	// process CPU time per login and the differences in percent.
+	b.Run("interleaved", func(b *testing.B) {
+		hs := []*harness{newHarness(b, opts[0]), newHarness(b, opts[1])}
+		for _, h := range hs {
+			h.browser().login("/")
+		}
+		var spent, cpu [2]time.Duration
+		n := 0
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			for i, h := range hs {
+				start, startCPU := time.Now(), processCPU()
+				if status, body := h.browser().login("/private"); status != http.StatusOK {
+					b.Fatalf("login: %d %s", status, body)
+				}
+				spent[i] += time.Since(start)
+				cpu[i] += processCPU() - startCPU
+			}
+			n++
+		}
+		b.ReportMetric(float64(spent[0].Nanoseconds())/float64(n), "ns/login-none")
+		b.ReportMetric(float64(spent[1].Nanoseconds())/float64(n), "ns/login-sdk")
+		b.ReportMetric(100*(float64(spent[1])/float64(spent[0])-1), "%sdk-overhead")
+		if cpu[0] > 0 {
+			b.ReportMetric(float64(cpu[0].Nanoseconds())/float64(n), "cpu-ns/login-none")
+			b.ReportMetric(float64(cpu[1].Nanoseconds())/float64(n), "cpu-ns/login-sdk")
+			b.ReportMetric(100*(float64(cpu[1])/float64(cpu[0])-1), "%sdk-cpu-overhead")
+		}
+	})
+}
+
+// dropSpans is a span exporter that keeps nothing.
+type dropSpans struct{}
+
+func (dropSpans) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (dropSpans) Shutdown(context.Context) error                             { return nil }

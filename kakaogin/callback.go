@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/kakaologin/kakaologin/kakaogin/internal/idtoken"
 	"github.com/kakaologin/kakaologin/kakaogin/kakaoapi"
@@ -35,6 +36,8 @@ const callbackBudget = 10 * time.Second
 // session is renewed (against session fixation) and saved before the
 // redirect, so that a store failure shows an error page, not a redirect.
 func (k *Kakao) handleCallback(c *gin.Context) {
+	rec := k.beginFlow(c, "kakaologin.callback")
+	defer k.countCallback(c, rec)
 	// A client whose callbacks keep failing to match a flow of their own
 	// browser is refused for a while, so that spraying made-up states and
 	// codes costs at most one store read each. The client is Gin's
@@ -77,9 +80,12 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 		refuse(newError(http.StatusBadRequest, CodeCookiesBlocked, errors.New("callback without a session cookie")))
 		return
 	}
+	taken := k.sessionOp(c, "take_flow")
 	flow, err := k.sessions.TakeFlow(c, hashState(state))
+	taken(err)
 	switch {
 	case errors.Is(err, session.ErrFlowUsed):
+		rec.flow = flowName(flow.Purpose)
 		if k.replayedCallback(c, flow) {
 			matched = true
 			return
@@ -100,6 +106,7 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 		return
 	}
 	matched = true
+	rec.flow = flowName(flow.Purpose)
 	switch flow.Purpose {
 	case purposeLogin, purposeLoginAuto, purposeConsent, purposeReauth, purposeLink:
 	default:
@@ -171,7 +178,10 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 		k.fail(c, asError(err))
 		return
 	}
-	if err := k.sessions.LogIn(c, id, tokenSet(tok)); err != nil {
+	loggedIn := k.sessionOp(c, "log_in")
+	err = k.sessions.LogIn(c, id, tokenSet(tok))
+	loggedIn(err)
+	if err != nil {
 		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
 		return
 	}
@@ -208,6 +218,7 @@ func (k *Kakao) replayedCallback(c *gin.Context, used session.Flow) bool {
 	if to == "" {
 		to = k.returnTo.resolve("")
 	}
+	setOutcome(c, outcomeRepeated)
 	k.event(c.Request.Context(), "callback repeated after login; sent on", "kakao_id", cur.KakaoID, "purpose", used.Purpose)
 	setPageHeaders(c.Writer.Header(), "")
 	c.Redirect(http.StatusSeeOther, to)
@@ -290,11 +301,13 @@ func (k *Kakao) authorizeError(c *gin.Context, flow session.Flow, aerr *kakaoapi
 		(aerr.Code == kakaoapi.LoginRequired || aerr.Code == kakaoapi.ConsentRequired || aerr.Code == kakaoapi.InteractionRequired):
 		// Silent Kakao Talk login was not possible: do the normal login,
 		// without an error page.
+		setOutcome(c, outcomeAutoFallback)
 		setPageHeaders(c.Writer.Header(), "")
 		c.Redirect(http.StatusSeeOther, k.path("login")+"?fallback=1&next="+url.QueryEscape(flow.ReturnTo))
 	case aerr.Code == kakaoapi.AccessDenied && flow.Purpose == purposeConsent:
 		// Cancelled additional consent: back where the user was, still
 		// logged in.
+		setOutcome(c, string(CodeAccessDenied))
 		setPageHeaders(c.Writer.Header(), "")
 		c.Redirect(http.StatusSeeOther, addQuery(flow.ReturnTo, "kakao_consent", "cancelled"))
 	case aerr.Code == kakaoapi.AccessDenied:
@@ -313,10 +326,11 @@ func (k *Kakao) sendPending(c *gin.Context, p *PendingIdentity, l *session.Login
 		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
 		return
 	}
-	to := k.cfg.Linking.SignupURL
+	to, outcome := k.cfg.Linking.SignupURL, outcomeSignupPending
 	if p.Kind == PendingProof {
-		to = k.cfg.Linking.ProveURL
+		to, outcome = k.cfg.Linking.ProveURL, outcomeProofPending
 	}
+	setOutcome(c, outcome)
 	k.event(c.Request.Context(), "login pending", "kakao_id", l.KakaoID, "kind", p.Kind)
 	setPageHeaders(c.Writer.Header(), "")
 	c.Redirect(http.StatusSeeOther, addQuery(to, "next", flow.ReturnTo))
@@ -350,4 +364,26 @@ func addQuery(raw, key, value string) string {
 	q.Set(key, value)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// countCallback ends the callback's span and counts it as a login or, for
+// an additional-consent flow, a consent.
+func (k *Kakao) countCallback(c *gin.Context, rec *flowRecord) {
+	outcome := rec.end(c)
+	ctx := c.Request.Context()
+	if rec.flow == purposeConsent {
+		add(ctx, k.tel.consents, 1, attribute.String(attrOutcome, outcome))
+		return
+	}
+	add(ctx, k.tel.logins, 1, attribute.String(attrOutcome, outcome), attribute.String(attrFlow, flowName(rec.flow)))
+}
+
+// flowName is a flow's purpose as a metric attribute: one of the known
+// purposes, or "unknown".
+func flowName(purpose string) string {
+	switch purpose {
+	case purposeLogin, purposeLoginAuto, purposeConsent, purposeReauth, purposeLink:
+		return purpose
+	}
+	return "unknown"
 }

@@ -99,6 +99,9 @@ type Config struct {
 	// status change webhook (POST events under the mount point). Default
 	// nil (not served).
 	SecurityEvents *SecurityEventsConfig
+	// Telemetry passes the host's OpenTelemetry meter and tracer
+	// providers. The zero value uses the global ones.
+	Telemetry TelemetryConfig
 
 	// OnTokenRefreshed is told, after the user's Kakao tokens were
 	// refreshed and saved, the new token answer. A notification: it

@@ -21,6 +21,9 @@ const maxConsentItems = 32
 // openid; the callback then records what was actually granted (the user
 // can untick optional items).
 func (k *Kakao) handleConsent(c *gin.Context) {
+	rec := k.beginFlow(c, "kakaologin.consent")
+	rec.flow = purposeConsent
+	defer rec.end(c)
 	q, ok := k.singleParams(c, "scope", "next")
 	if !ok {
 		return
@@ -89,7 +92,10 @@ func (k *Kakao) finishConsent(ctx context.Context, c *gin.Context, tok *kakaoapi
 	}
 	ts := tokenSet(tok)
 	ts.Scopes = granted
-	if err := k.sessions.LogIn(c, &l, ts); err != nil {
+	loggedIn := k.sessionOp(c, "log_in")
+	err = k.sessions.LogIn(c, &l, ts)
+	loggedIn(err)
+	if err != nil {
 		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
 		return
 	}

@@ -57,6 +57,9 @@ type Kakao struct {
 	tokenFails *failLimiter
 	// crossOrigin refuses cross-site state-changing requests.
 	crossOrigin *http.CrossOriginProtection
+	// tel records metrics and spans of the flows (never of an ordinary
+	// request).
+	tel *telemetry
 }
 
 // New returns Kakao Login configured by cfg, or an error matching ErrConfig
@@ -79,6 +82,11 @@ func New(cfg Config) (*Kakao, error) {
 	if err != nil {
 		return nil, err
 	}
+	tel, err := newTelemetry(s.Telemetry)
+	if err != nil {
+		s.Logger.Warn("kakaogin: some telemetry instruments could not be made; they record nothing", "err", err)
+	}
+	locks, outbox, s.Users = tel.wrapStores(locks, outbox, s.Users)
 	api, err := kakaoapi.New(kakaoapi.Config{
 		ClientID:     s.ClientID,
 		ClientSecret: s.ClientSecret,
@@ -87,6 +95,7 @@ func New(cfg Config) (*Kakao, error) {
 		APIURL:       s.Endpoint.APIURL,
 		HTTPClient:   s.HTTPClient,
 		Now:          s.Now,
+		Observe:      tel.observeKakao,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
@@ -95,12 +104,13 @@ func New(cfg Config) (*Kakao, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kakaogin: error page template: %w", err)
 	}
-	k := &Kakao{cfg: s, api: api, sessions: s.Sessions, locks: locks, outbox: outbox, errors: er, consentable: map[string]bool{},
+	k := &Kakao{cfg: s, api: api, sessions: s.Sessions, locks: locks, outbox: outbox, errors: er, consentable: map[string]bool{}, tel: tel,
 		callbackFails: newFailLimiter(maxCallbackFailures, callbackFailWindow, s.Now),
 		newSessions:   newFailLimiter(s.Login.NewSessionsPerMinute, time.Minute, s.Now),
 		tokenFails:    newFailLimiter(maxCallbackFailures, callbackFailWindow, s.Now)}
 	k.oidc = idtoken.NewProvider(idtoken.Config{
 		Issuer: s.Endpoint.Issuer, ClientID: s.ClientID, Discovery: api, HTTPClient: api.HTTPClient(), Now: s.Now,
+		Observe: tel.observeKakao,
 	})
 	for _, list := range [][]string{s.Scopes, s.ExtraScopes} {
 		for _, sc := range list {
@@ -250,6 +260,7 @@ func (k *Kakao) loginURL(returnTo string) string {
 
 // fail answers c with e (HTML or JSON) and aborts.
 func (k *Kakao) fail(c *gin.Context, e *Error) {
+	setOutcome(c, string(e.Code))
 	k.errors.render(c, e, k.retryURL(e.Code))
 }
 

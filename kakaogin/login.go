@@ -28,6 +28,7 @@ const maxLoginHint = 256
 // Only next, prompt and login_hint are read from the query, each at most
 // once; the authorization request is built from server-side values only.
 func (k *Kakao) handleLogin(c *gin.Context) {
+	defer k.beginFlow(c, "kakaologin.login").end(c)
 	q, ok := k.singleParams(c, "next", "prompt", "login_hint", "fallback")
 	if !ok {
 		return
@@ -84,7 +85,10 @@ func (k *Kakao) startFlow(c *gin.Context, f session.Flow, req kakaoapi.AuthReque
 		k.fail(c, newError(http.StatusTooManyRequests, CodeTooManyLogins, errors.New("too many login starts without a session from this client")))
 		return
 	}
-	if err := k.sessions.AddFlow(c, f); err != nil {
+	added := k.sessionOp(c, "add_flow")
+	err := k.sessions.AddFlow(c, f)
+	added(err)
+	if err != nil {
 		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
 		return
 	}

@@ -31,6 +31,7 @@ const kakaoLogoutTimeout = 3 * time.Second
 // that a failure at Kakao never leaves the user logged in; logging out
 // without a session still lands on the after-logout page.
 func (k *Kakao) handleLogout(c *gin.Context) {
+	defer k.beginFlow(c, "kakaologin.logout").end(c)
 	if !k.checkLogoutRequest(c) {
 		return
 	}
@@ -51,12 +52,20 @@ func (k *Kakao) handleLogout(c *gin.Context) {
 	if loggedIn && mode == LogoutKakao {
 		tokens, _ = k.sessions.Tokens(c) // read before the session is gone
 	}
-	if err := k.sessions.LogOut(c); err != nil {
+	loggedOut := k.sessionOp(c, "log_out")
+	err := k.sessions.LogOut(c)
+	loggedOut(err)
+	if err != nil {
 		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
 		return
 	}
 	if loggedIn {
 		k.event(ctx, "logout", "kakao_id", l.KakaoID, "mode", mode)
+		cause := mode
+		if cause == "" {
+			cause = LogoutService
+		}
+		k.sessionsEnded(ctx, causeLogoutPrefix+cause, 1)
 	}
 	if loggedIn && mode == LogoutKakao {
 		k.kakaoLogout(ctx, l.KakaoID, tokens)
@@ -132,6 +141,7 @@ func (k *Kakao) handleLogoutCallback(c *gin.Context) {
 // current user (Kakao user and linked host user), on every instance
 // sharing the store, ends.
 func (k *Kakao) handleLogoutEverywhere(c *gin.Context) {
+	defer k.beginFlow(c, "kakaologin.logout_everywhere").end(c)
 	l, ok := k.current(c)
 	if !ok {
 		k.loginRequired(c)
@@ -159,18 +169,12 @@ func (k *Kakao) handleLogoutEverywhere(c *gin.Context) {
 // on every app instance sharing the store. It returns how many sessions
 // ended.
 func (k *Kakao) LogoutEverywhere(ctx context.Context, kakaoID int64, userID string) (int, error) {
-	n, err := k.sessions.RevokeKakaoUser(ctx, kakaoID)
+	n, m, err := k.revokeSessions(ctx, kakaoID, userID)
+	k.sessionsEnded(ctx, causeEverywhere, max(n, m))
 	if err != nil {
-		return n, fmt.Errorf("kakaogin: logout everywhere: %w", err)
+		return n + m, fmt.Errorf("kakaogin: logout everywhere: %w", err)
 	}
-	if userID != "" {
-		m, err := k.sessions.RevokeHostUser(ctx, userID)
-		n += m
-		if err != nil {
-			return n, fmt.Errorf("kakaogin: logout everywhere: %w", err)
-		}
-	}
-	return n, nil
+	return n + m, nil
 }
 
 // singleForm reads a POST form field that may appear at most once.
@@ -186,4 +190,21 @@ func singleForm(c *gin.Context, name string) (string, bool) {
 	default:
 		return "", false
 	}
+}
+
+// revokeSessions ends every session of the Kakao user and, when userID is
+// set, of the host user, and returns how many each revocation ended. A
+// session of a linked user is indexed under both IDs, so the two counts
+// overlap: max(n, m) is the number of sessions ended.
+func (k *Kakao) revokeSessions(ctx context.Context, kakaoID int64, userID string) (n, m int, err error) {
+	_, done := k.tel.storeOp(ctx, "sessions", "revoke_kakao_user")
+	n, err = k.sessions.RevokeKakaoUser(ctx, kakaoID)
+	done(err)
+	if err != nil || userID == "" {
+		return n, 0, err
+	}
+	_, done = k.tel.storeOp(ctx, "sessions", "revoke_host_user")
+	m, err = k.sessions.RevokeHostUser(ctx, userID)
+	done(err)
+	return n, m, err
 }

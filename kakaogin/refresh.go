@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 
 	"github.com/kakaologin/kakaologin/kakaogin/internal/idtoken"
 	"github.com/kakaologin/kakaologin/kakaogin/kakaoapi"
@@ -104,6 +106,20 @@ func refreshKey(refreshToken string) string {
 // refresh refreshes the session's tokens under the store's lock for key,
 // unless another instance has done it meanwhile.
 func (k *Kakao) refresh(ctx context.Context, c *gin.Context, key string) (*session.TokenSet, error) {
+	ctx, span := k.tel.tracer.Start(ctx, "kakaologin.token_refresh")
+	result := refreshFailed
+	ts, err := k.doRefresh(ctx, c, key, &result)
+	span.SetAttributes(attribute.String(attrResult, result))
+	if result == refreshFailed {
+		span.SetStatus(codes.Error, result)
+	}
+	span.End()
+	add(ctx, k.tel.refreshes, 1, attribute.String(attrResult, result))
+	return ts, err
+}
+
+// doRefresh is refresh without its span and count; it sets *result.
+func (k *Kakao) doRefresh(ctx context.Context, c *gin.Context, key string, result *string) (*session.TokenSet, error) {
 	st := k.locks
 	lock := "kakaologin:refresh:" + key
 	deadline := time.Now().Add(refreshWait)
@@ -131,6 +147,7 @@ func (k *Kakao) refresh(ctx context.Context, c *gin.Context, key string) (*sessi
 			return nil, k.tokensGone(err)
 		}
 		if k.fresh(cur) {
+			*result = refreshWaited
 			return cur, nil
 		}
 		if time.Now().After(deadline) {
@@ -145,6 +162,7 @@ func (k *Kakao) refresh(ctx context.Context, c *gin.Context, key string) (*sessi
 		return nil, k.tokensGone(err)
 	}
 	if k.fresh(cur) {
+		*result = refreshWaited
 		return cur, nil
 	}
 	tok, err := k.api.Refresh(ctx, &kakaoapi.Token{
@@ -160,10 +178,12 @@ func (k *Kakao) refresh(ctx context.Context, c *gin.Context, key string) (*sessi
 		again, rerr := k.sessions.ReloadTokens(c)
 		if rerr == nil && again.RefreshToken != cur.RefreshToken {
 			if k.fresh(again) {
+				*result = refreshWaited
 				return again, nil
 			}
 		}
 		k.endSession(ctx, c, err)
+		*result = refreshRefused
 		return nil, fmt.Errorf("%w: %w", ErrSessionEnded, err)
 	}
 	l, ok := k.current(c)
@@ -179,9 +199,13 @@ func (k *Kakao) refresh(ctx context.Context, c *gin.Context, key string) (*sessi
 		}
 	}
 	nts := tokenSet(tok)
-	if err := k.sessions.SetTokens(c, nts); err != nil {
+	saved := k.sessionOp(c, "set_tokens")
+	err = k.sessions.SetTokens(c, nts)
+	saved(err)
+	if err != nil {
 		return nil, fmt.Errorf("kakaogin: save refreshed tokens: %w", err)
 	}
+	*result = refreshDone
 	k.event(ctx, "tokens refreshed", "kakao_id", l.KakaoID, "refresh_rotated", tok.RefreshToken != cur.RefreshToken)
 	if k.cfg.OnTokenRefreshed != nil {
 		hctx, cancel := context.WithTimeout(ctx, hookTimeout)
@@ -208,10 +232,14 @@ func (k *Kakao) tokensGone(err error) error {
 
 // endSession logs the request's session out after a refused refresh.
 func (k *Kakao) endSession(ctx context.Context, c *gin.Context, cause error) {
-	if err := k.sessions.LogOut(c); err != nil {
+	loggedOut := k.sessionOp(c, "log_out")
+	err := k.sessions.LogOut(c)
+	loggedOut(err)
+	if err != nil {
 		k.cfg.Logger.ErrorContext(ctx, "kakaogin: ending the session after a refused refresh failed", "err", err)
 		return
 	}
+	k.sessionsEnded(ctx, causeRefreshRefused, 1)
 	k.event(ctx, "session ended", "reason", "token refresh refused", "err", cause.Error())
 }
 

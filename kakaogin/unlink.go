@@ -25,6 +25,7 @@ const unlinkTimeout = 5 * time.Second
 // changes and the user is asked to retry; then every session of the user
 // ends and the host's OnUnlink runs (queued for retry if it fails).
 func (k *Kakao) handleUnlink(c *gin.Context) {
+	defer k.beginFlow(c, "kakaologin.unlink").end(c)
 	l, ok := k.current(c)
 	if !ok {
 		k.loginRequired(c)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/kakaologin/kakaologin/store"
 )
 
@@ -93,19 +95,19 @@ func (k *Kakao) userLeft(ctx context.Context, kakaoID int64, referrer ReferrerTy
 			return fmt.Errorf("kakaogin: find linked user: %w", err)
 		}
 	}
-	if _, err := k.sessions.RevokeKakaoUser(ctx, kakaoID); err != nil {
-		return fmt.Errorf("kakaogin: end sessions: %w", err)
+	n, m, err := k.revokeSessions(ctx, kakaoID, ev.UserID)
+	cause := causeUnlinkCallback
+	if referrer == ReferrerService {
+		cause = causeUnlink
 	}
-	if ev.UserID != "" {
-		if _, err := k.sessions.RevokeHostUser(ctx, ev.UserID); err != nil {
-			return fmt.Errorf("kakaogin: end sessions: %w", err)
-		}
+	k.sessionsEnded(ctx, cause, max(n, m))
+	if err != nil {
+		return fmt.Errorf("kakaogin: end sessions: %w", err)
 	}
 	k.event(ctx, "user left", "kakao_id", kakaoID, "user_id", ev.UserID, "referrer", string(referrer))
 
 	hctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
-	var err error
 	for ev.Attempt = 1; ev.Attempt <= hookAttempts; ev.Attempt++ {
 		if err = k.runUnlinkHook(hctx, ev); err == nil {
 			return nil
@@ -181,6 +183,7 @@ func (k *Kakao) queueUnlink(ctx context.Context, ev UnlinkEvent) error {
 	if _, err := k.outbox.Enqueue(ctx, unlinkTopic, payload); err != nil {
 		return fmt.Errorf("kakaogin: queue unlink hook: %w", err)
 	}
+	add(ctx, k.tel.unlinkQueued, 1)
 	return nil
 }
 
@@ -209,7 +212,7 @@ func (k *Kakao) RetryPendingUnlinks(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	defer k.locks.Unlock(context.WithoutCancel(ctx), retryLock, fence)
-	done := 0
+	done, failed := 0, 0
 	tried := map[string]bool{}
 	for {
 		ms, err := k.outbox.Claim(ctx, unlinkTopic, 1, unlinkLease)
@@ -220,6 +223,9 @@ func (k *Kakao) RetryPendingUnlinks(ctx context.Context) (int, error) {
 		// outlasted its lease: the queue has been worked through once, and
 		// the message waits for the next run under the lease just taken.
 		if len(ms) == 0 || tried[ms[0].ID] {
+			// Those whose retry failed are what is left (entries
+			// another instance holds are not seen).
+			k.tel.pending.Store(int64(failed))
 			return done, nil
 		}
 		m := ms[0]
@@ -228,15 +234,27 @@ func (k *Kakao) RetryPendingUnlinks(ctx context.Context) (int, error) {
 		if err != nil {
 			return done, err
 		}
-		if ok {
+		if _, readable := parseQueued(m.Payload); ok {
 			done++
+		} else if readable {
+			failed++
 		}
 	}
 }
 
 // retryUnlink runs the hook of one queued event and acknowledges the
 // message unless the hook failed. It reports whether the hook succeeded.
-func (k *Kakao) retryUnlink(ctx context.Context, m store.Message) (bool, error) {
+func (k *Kakao) retryUnlink(ctx context.Context, m store.Message) (_ bool, err error) {
+	ctx, span := k.tel.tracer.Start(ctx, "kakaologin.unlink_retry")
+	result := "ok"
+	defer func() {
+		if err != nil {
+			result = "store_error"
+		}
+		span.SetAttributes(attribute.String(attrResult, result))
+		span.End()
+		add(ctx, k.tel.unlinkRetries, 1, attribute.String(attrResult, result))
+	}()
 	ev, ok := parseQueued(m.Payload)
 	if ok {
 		ev.Attempt = hookAttempts + m.Attempts
@@ -245,10 +263,12 @@ func (k *Kakao) retryUnlink(ctx context.Context, m store.Message) (bool, error) 
 		cancel()
 		if err != nil {
 			k.cfg.Logger.WarnContext(ctx, "kakaogin: unlink hook retry failed", "kakao_id", ev.KakaoID, "attempt", ev.Attempt, "err", err)
+			result = "failed"
 			return false, nil // the message comes back when its lease ends
 		}
 	} else {
 		k.cfg.Logger.WarnContext(ctx, "kakaogin: dropping an unreadable unlink queue entry", "id", m.ID)
+		result = "dropped"
 	}
 	// ErrLeaseLost: the hook outlasted the lease and another instance has
 	// the message now; it runs the (idempotent) hook once more.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/kakaologin/kakaologin/kakaogin/internal/idtoken"
 )
@@ -58,6 +59,13 @@ type unlinkNotice struct {
 // 200 for known and unknown users and for repeats alike, and never
 // redirects (Kakao counts a redirect as a failure) or sets a cookie.
 func (k *Kakao) handleUnlinkCallback(c *gin.Context) {
+	rec := k.beginFlow(c, "kakaologin.unlink_callback")
+	referrer := "none" // refused before the parameters were read
+	defer func() {
+		outcome := rec.end(c)
+		add(c.Request.Context(), k.tel.unlinkCallbacks, 1,
+			attribute.String(attrReferrer, referrer), attribute.String(attrResult, outcome))
+	}()
 	ctx := c.Request.Context()
 	if !k.webhookAuthorized(c.Request.Header) {
 		k.webhookReject(c, newError(http.StatusUnauthorized, CodeUnauthorizedCaller,
@@ -74,6 +82,11 @@ func (k *Kakao) handleUnlinkCallback(c *gin.Context) {
 		k.webhookReject(c, e)
 		return
 	}
+	referrer = string(ReferrerUnknown)
+	if cb.Referrer.Known() && cb.Referrer != ReferrerService {
+		referrer = string(cb.Referrer)
+	}
+	rec.span.SetAttributes(attribute.String(attrReferrer, referrer))
 	k.event(ctx, "unlink callback received", "kakao_id", cb.KakaoID, "referrer", string(cb.Referrer),
 		"method", c.Request.Method, "ip", c.ClientIP())
 	switch {
@@ -225,6 +238,7 @@ func validReferrer(s string) bool {
 // security event. Causes carry no parameter values and never the admin
 // key.
 func (k *Kakao) webhookReject(c *gin.Context, e *Error) {
+	setOutcome(c, string(e.Code))
 	ctx := c.Request.Context()
 	k.errors.logError(ctx, c.Request, e)
 	k.event(ctx, "unlink callback rejected", "status", e.Status, "code", string(e.Code), "reason", e.Err.Error(),

@@ -43,7 +43,19 @@ type Config struct {
 	// Now is the clock used to turn expires_in into expiry times. Default
 	// time.Now.
 	Now func() time.Time
+	// Observe, when set, is told of every call the client makes to Kakao,
+	// for metrics and traces: it is called before the request with the
+	// endpoint's path (such as "/oauth/token"; never a query, token or
+	// user ID), and the function it returns, when not nil, once the call
+	// is over, with the HTTP status (0 when no answer came) and the
+	// call's error (nil on success). The request is sent with the context
+	// Observe returns, so an observer can also decide what reaches the
+	// HTTP client's transport. Default nil.
+	Observe Observer
 }
+
+// Observer watches the calls a Client makes to Kakao (see Config.Observe).
+type Observer func(ctx context.Context, path string) (context.Context, func(status int, err error))
 
 // Client calls the Kakao Login REST APIs. It is safe for concurrent use.
 type Client struct {
@@ -54,6 +66,7 @@ type Client struct {
 	apiURL       string
 	hc           *http.Client
 	now          func() time.Time
+	observe      Observer
 }
 
 // New returns a Client for cfg, or an error when cfg is unusable.
@@ -67,6 +80,7 @@ func New(cfg Config) (*Client, error) {
 		redirectURL:  cfg.RedirectURL,
 		now:          cfg.Now,
 		hc:           NewHTTPClient(),
+		observe:      cfg.Observe,
 	}
 	var err error
 	if c.authURL, err = baseURL("AuthURL", cfg.AuthURL, DefaultAuthURL); err != nil {
@@ -189,28 +203,58 @@ func (c *Client) api(ctx context.Context, e endpoint, auth Auth, params url.Valu
 
 // apiWith is api with a ready Authorization header value.
 func (c *Client) apiWith(ctx context.Context, e endpoint, authz string, params url.Values, out any) error {
+	ctx, done := c.startCall(ctx, e.path)
+	status, err := c.apiCall(ctx, e, authz, params, out)
+	if done != nil {
+		done(status, err)
+	}
+	return err
+}
+
+// apiCall is apiWith without the observer; it also returns the HTTP
+// status, 0 when no answer came.
+func (c *Client) apiCall(ctx context.Context, e endpoint, authz string, params url.Values, out any) (int, error) {
 	resp, err := c.send(ctx, e.method, c.apiURL+e.path, authz, params, MaxResponse)
 	if err != nil {
-		return wrapErr(e.op, err)
+		return 0, wrapErr(e.op, err)
 	}
 	if !resp.ok() {
-		return wrapErr(e.op, parseAPIError(resp, e.path))
+		return resp.status, wrapErr(e.op, parseAPIError(resp, e.path))
 	}
 	if err := decodeJSON(resp.body, out); err != nil {
-		return wrapErr(e.op, err)
+		return resp.status, wrapErr(e.op, err)
 	}
-	return nil
+	return resp.status, nil
 }
 
 // kauth calls an authorization-server endpoint without credentials in
 // headers and returns the 2xx body for the caller to parse.
 func (c *Client) kauth(ctx context.Context, op, method, path string, params url.Values, limit int64) ([]byte, error) {
+	ctx, done := c.startCall(ctx, path)
+	status, body, err := c.kauthCall(ctx, op, method, path, params, limit)
+	if done != nil {
+		done(status, err)
+	}
+	return body, err
+}
+
+// kauthCall is kauth without the observer; it also returns the HTTP
+// status, 0 when no answer came.
+func (c *Client) kauthCall(ctx context.Context, op, method, path string, params url.Values, limit int64) (int, []byte, error) {
 	resp, err := c.send(ctx, method, c.authURL+path, "", params, limit)
 	if err != nil {
-		return nil, wrapErr(op, err)
+		return 0, nil, wrapErr(op, err)
 	}
 	if !resp.ok() {
-		return nil, wrapErr(op, parseAuthError(resp, path))
+		return resp.status, nil, wrapErr(op, parseAuthError(resp, path))
 	}
-	return resp.body, nil
+	return resp.status, resp.body, nil
+}
+
+// startCall tells the observer, if any, of a call to path.
+func (c *Client) startCall(ctx context.Context, path string) (context.Context, func(int, error)) {
+	if c.observe == nil {
+		return ctx, nil
+	}
+	return c.observe(ctx, path)
 }

@@ -38,6 +38,10 @@ type Config struct {
 	HTTPClient *http.Client
 	// Now is the clock used for every time check.
 	Now func() time.Time
+	// Observe, when set, is told of each key set fetch, as
+	// kakaoapi.Config.Observe is of the API calls, with the endpoint name
+	// "jwks". Default nil.
+	Observe func(ctx context.Context, endpoint string) (context.Context, func(status int, err error))
 }
 
 // Provider is Kakao as the OpenID provider of one app. It fetches the
@@ -86,6 +90,7 @@ func (p *Provider) Verifier(ctx context.Context) (*Verifier, error) {
 		return nil, fmt.Errorf("%w: jwks_uri is not on the issuer's host", ErrDiscovery)
 	}
 	ks := newKeySet(d.JWKSURL, p.cfg.HTTPClient, p.cfg.Now)
+	ks.observe = p.cfg.Observe
 	p.verifier = newVerifier(p.cfg.Issuer, p.cfg.ClientID, ks, p.cfg.Now)
 	return p.verifier, nil
 }

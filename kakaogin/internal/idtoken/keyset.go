@@ -55,6 +55,8 @@ type keySet struct {
 	hc   *http.Client
 	now  func() time.Time
 	wait time.Duration // minKeyRefetch; shorter in tests
+	// observe, when set, is told of each fetch (Config.Observe).
+	observe func(ctx context.Context, endpoint string) (context.Context, func(status int, err error))
 
 	fetches singleflight.Group
 
@@ -270,27 +272,43 @@ const maxJWKS = 256 << 10
 
 // fetch downloads and parses the key set.
 func (k *keySet) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {
+	if k.observe == nil {
+		_, keys, err := k.get(ctx)
+		return keys, err
+	}
+	ctx, done := k.observe(ctx, "jwks")
+	status, keys, err := k.get(ctx)
+	if done != nil {
+		done(status, err)
+	}
+	return keys, err
+}
+
+// get is fetch without the observer; it also returns the HTTP status, 0
+// when no answer came.
+func (k *keySet) get(ctx context.Context) (int, []jose.JSONWebKey, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, k.url, nil)
 	if err != nil {
-		return nil, fmt.Errorf("kakaogin: key set request: %w", err)
+		return 0, nil, fmt.Errorf("kakaogin: key set request: %w", err)
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := k.hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("kakaogin: fetch key set: %w", err)
+		return 0, nil, fmt.Errorf("kakaogin: fetch key set: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("kakaogin: fetch key set: HTTP status %d", resp.StatusCode)
+		return resp.StatusCode, nil, fmt.Errorf("kakaogin: fetch key set: HTTP status %d", resp.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxJWKS+1))
 	if err != nil {
-		return nil, fmt.Errorf("kakaogin: read key set: %w", err)
+		return resp.StatusCode, nil, fmt.Errorf("kakaogin: read key set: %w", err)
 	}
 	if len(body) > maxJWKS {
-		return nil, errors.New("kakaogin: key set larger than 256 KiB")
+		return resp.StatusCode, nil, errors.New("kakaogin: key set larger than 256 KiB")
 	}
-	return parseJWKS(body)
+	keys, err := parseJWKS(body)
+	return resp.StatusCode, keys, err
 }
 
 // parseJWKS keeps the RSA signing keys of a JWKS document and skips every
