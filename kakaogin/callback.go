@@ -382,7 +382,7 @@ func (k *Kakao) countCallback(c *gin.Context, rec *flowRecord) {
 // purposes, or "unknown".
 func flowName(purpose string) string {
 	switch purpose {
-	case purposeLogin, purposeLoginAuto, purposeConsent, purposeReauth, purposeLink:
+	case purposeLogin, purposeLoginAuto, purposeConsent, purposeReauth, purposeLink, flowToken:
 		return purpose
 	}
 	return "unknown"

@@ -173,20 +173,35 @@ const (
 	kindProfile
 )
 
-// eventKinds maps the last segment of an event type URI to its kind.
-var eventKinds = map[string]eventKind{
-	"user-linked": kindNotify, "account-enabled": kindNotify,
-	"user-unlinked": kindLeft, "account-purged": kindLeft,
-	"token-revoked": kindRevoke, "tokens-revoked": kindRevoke, "session-revoked": kindRevoke,
-	"sessions-revoked": kindRevoke, "credential-change": kindRevoke, "account-disabled": kindRevoke,
-	"account-credential-change-required": kindRevoke, "credential-change-required": kindRevoke,
-	"profile-changed": kindProfile, "profile-change": kindProfile,
-}
-
 // kindOf classifies an event type URI by its last path segment.
 func kindOf(typ string) eventKind {
-	seg := typ[strings.LastIndexAny(typ, "/:")+1:]
-	return eventKinds[seg]
+	switch eventSegment(typ) {
+	case "user-linked", "account-enabled":
+		return kindNotify
+	case "user-unlinked", "account-purged":
+		return kindLeft
+	case "token-revoked", "tokens-revoked", "session-revoked", "sessions-revoked", "credential-change",
+		"account-disabled", "account-credential-change-required", "credential-change-required":
+		return kindRevoke
+	case "profile-changed", "profile-change":
+		return kindProfile
+	}
+	return kindUnknown
+}
+
+// eventSegment is the last path segment of an event type URI.
+func eventSegment(typ string) string {
+	return typ[strings.LastIndexAny(typ, "/:")+1:]
+}
+
+// eventMetricName is an event type as a metric attribute: the last
+// segment of a type the library knows, else "unknown" (a sender chooses
+// the URI, so it is never copied into a metric unchecked).
+func eventMetricName(typ string) string {
+	if kindOf(typ) == kindUnknown {
+		return "unknown"
+	}
+	return eventSegment(typ)
 }
 
 // setVerifier returns the SET verification settings of now.
@@ -246,14 +261,16 @@ func (k *Kakao) unlinkCallbackLeft(ctx context.Context, kakaoID int64, referrer 
 			return fmt.Errorf("kakaogin: user left: %w", err)
 		}
 		if handled {
-			if _, err := k.sessions.RevokeKakaoUser(ctx, kakaoID); err != nil {
+			n, err := k.sessions.RevokeKakaoUser(ctx, kakaoID)
+			k.sessionsEnded(ctx, causeUnlinkCallback, n)
+			if err != nil {
 				return fmt.Errorf("kakaogin: end sessions: %w", err)
 			}
 			k.event(ctx, "user left; already handled by a security event", "kakao_id", kakaoID)
 			return nil
 		}
 	}
-	if err := k.userLeft(ctx, kakaoID, referrer, webhookHookBudget); err != nil {
+	if err := k.userLeft(ctx, kakaoID, referrer, causeUnlinkCallback, webhookHookBudget); err != nil {
 		return err
 	}
 	k.markUserLeft(ctx, kakaoID, false)
@@ -306,6 +323,7 @@ func (k *Kakao) actOnEvent(ctx context.Context, ev *SecurityEvent) error {
 		return k.userLeftOnce(ctx, ev)
 	case kindRevoke:
 		n, err := k.sessions.RevokeKakaoUser(ctx, ev.KakaoID)
+		k.sessionsEnded(ctx, causeSecurityEvent, n)
 		if err != nil {
 			return fmt.Errorf("kakaogin: end sessions: %w", err)
 		}
@@ -347,6 +365,7 @@ func (k *Kakao) userLeftOnce(ctx context.Context, ev *SecurityEvent) error {
 	}
 	if !first {
 		n, err := k.sessions.RevokeKakaoUser(ctx, ev.KakaoID)
+		k.sessionsEnded(ctx, causeSecurityEvent, n)
 		if err != nil {
 			return fmt.Errorf("kakaogin: end sessions: %w", err)
 		}
@@ -357,7 +376,7 @@ func (k *Kakao) userLeftOnce(ctx context.Context, ev *SecurityEvent) error {
 	if ev.Reason == "" {
 		referrer = ReferrerUnknown
 	}
-	if err := k.userLeft(ctx, ev.KakaoID, referrer, setUnlinkBudget); err != nil {
+	if err := k.userLeft(ctx, ev.KakaoID, referrer, causeSecurityEvent, setUnlinkBudget); err != nil {
 		_ = k.locks.Unlock(context.WithoutCancel(ctx), leftKey(ev.KakaoID), fence)
 		return err
 	}

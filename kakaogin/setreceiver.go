@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/kakaologin/kakaologin/kakaogin/internal/secevent"
 )
@@ -33,6 +34,9 @@ const (
 // it then fails, the jti is released so that Kakao's next delivery of the
 // same SET is taken.
 func (k *Kakao) handleSecurityEvent(c *gin.Context) {
+	rec := k.beginFlow(c, "kakaologin.security_event")
+	var t *secevent.Token // the verified SET, once it is
+	defer func() { k.countSET(c, rec, t) }()
 	ctx := c.Request.Context()
 	raw, ctype, e := readSET(c)
 	if e != nil {
@@ -44,7 +48,7 @@ func (k *Kakao) handleSecurityEvent(c *gin.Context) {
 		k.setUnavailable(c, "Kakao's key set is unavailable", err)
 		return
 	}
-	t, err := secevent.Verify(ctx, raw, v, k.setChecks())
+	verified, err := secevent.Verify(ctx, raw, v, k.setChecks())
 	var se *secevent.Error
 	switch {
 	case errors.As(err, &se):
@@ -54,6 +58,7 @@ func (k *Kakao) handleSecurityEvent(c *gin.Context) {
 		k.setUnavailable(c, "the SET could not be checked", err)
 		return
 	}
+	t = verified
 	k.logSETVariants(ctx, t, ctype)
 
 	// Kakao hanging up must not stop the work half-way; the deadline
@@ -129,6 +134,7 @@ func (k *Kakao) setReject(c *gin.Context, e *secevent.Error, jti string) {
 		attrs = append(attrs, "jti", jti)
 	}
 	k.event(ctx, "security event rejected", attrs...)
+	setOutcome(c, string(e.Code))
 	webhookHeaders(c.Writer.Header())
 	c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"err": string(e.Code), "description": e.Description})
 }
@@ -138,6 +144,22 @@ func (k *Kakao) setReject(c *gin.Context, e *secevent.Error, jti string) {
 func (k *Kakao) setUnavailable(c *gin.Context, what string, err error) {
 	ctx := c.Request.Context()
 	k.cfg.Logger.WarnContext(ctx, "kakaogin: security event not taken: "+what, "err", err, "ip", c.ClientIP())
+	setOutcome(c, setUnavailable)
 	webhookHeaders(c.Writer.Header())
 	c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"err": setUnavailable, "description": what})
+}
+
+// countSET ends the receiver's span and counts the SET's events by type
+// and result: "ok" when taken, else the error code answered. A SET
+// refused before it was verified counts once, as "unverified".
+func (k *Kakao) countSET(c *gin.Context, rec *flowRecord, t *secevent.Token) {
+	result := rec.end(c)
+	ctx := c.Request.Context()
+	if t == nil || len(t.Events) == 0 {
+		add(ctx, k.tel.securityEvents, 1, attribute.String(attrEvent, "unverified"), attribute.String(attrResult, result))
+		return
+	}
+	for _, e := range t.Events {
+		add(ctx, k.tel.securityEvents, 1, attribute.String(attrEvent, eventMetricName(e.Type)), attribute.String(attrResult, result))
+	}
 }

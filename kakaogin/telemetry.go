@@ -80,7 +80,18 @@ const (
 	causeUnlink         = "unlink"
 	causeUnlinkCallback = "unlink_callback"
 	causeRefreshRefused = "refresh_refused"
+	causeSecurityEvent  = "security_event"
+	causeLogoutToken    = "logout_token" // an app's POST token/logout
 )
+
+// flowToken is the flow attribute of an app's token sign-in.
+const flowToken = "token"
+
+// attrEvent is a security event's type: the last segment of a type the
+// library knows, "unknown" for one it does not, "unverified" for a SET
+// refused before its events were believed.
+const attrEvent = "event"
+
 
 // telemetry holds the library's instruments and tracer, made once in New.
 // Every method is safe on instruments a provider refused to make: those
@@ -97,6 +108,7 @@ type telemetry struct {
 	unlinkQueued    metric.Int64Counter
 	unlinkRetries   metric.Int64Counter
 	storeFailures   metric.Int64Counter
+	securityEvents  metric.Int64Counter
 
 	// pending is the unlink queue's length found by this instance's last
 	// complete retry pass; -1 before the first.
@@ -133,6 +145,7 @@ func newTelemetry(cfg TelemetryConfig) (*telemetry, error) {
 	t.unlinkCallbacks = counter("kakaologin.unlink.callbacks", "{callback}", "Kakao's unlink callbacks by referrer type and result.")
 	t.unlinkQueued = counter("kakaologin.unlink.queued", "{event}", "Unlink events queued for a later retry of the host's hook.")
 	t.unlinkRetries = counter("kakaologin.unlink.retries", "{attempt}", "Retries of queued unlink events by result.")
+	t.securityEvents = counter("kakaologin.security_events", "{event}", "Kakao's account status change events (security event tokens) by type and result.")
 	t.storeFailures = counter("kakaologin.store.failures", "{operation}", "Store operations that failed, by role and operation.")
 	h, err := m.Float64Histogram("kakaologin.kakao.call.duration", metric.WithUnit("s"),
 		metric.WithDescription("Calls to Kakao by endpoint and result; the count is the number of calls."),

@@ -416,18 +416,108 @@ func TestTelemetryScript(t *testing.T) {
 
 	// C117: no attribute carries a secret or an identifier.
 	run.mu.Lock()
-	secrets, tokens := slices.Clone(run.secrets), run.tokens
+	tokens := run.tokens
 	run.mu.Unlock()
 	if tokens < 4 {
 		t.Fatalf("the scan would be vacuous: %d token answers seen", tokens)
 	}
-	for _, v := range run.attributeValues(t) {
+	run.assertNoSecrets(t)
+}
+
+// assertNoSecrets fails t if any attribute value, span name or status
+// recorded in the run contains a secret or identifier the run used.
+func (r *telemetryRun) assertNoSecrets(t *testing.T) {
+	t.Helper()
+	r.mu.Lock()
+	secrets := slices.Clone(r.secrets)
+	r.mu.Unlock()
+	for _, v := range r.attributeValues(t) {
 		for _, s := range secrets {
 			if v == s || (len(s) >= 4 && strings.Contains(v, s)) {
 				t.Errorf("C117: an attribute value %q contains a secret or identifier used in the run (%.6s…)", v, s)
 			}
 		}
 	}
+}
+
+// TestTelemetryAppsAndSecurityEvents: an app's token sign-ins count as
+// logins of the token flow (accepted and refused), with a span whose
+// children are the Kakao calls; an app's logout and a security event count
+// the sessions they end; security events count by type and result,
+// refused ones as unverified; and no attribute carries a token, nonce,
+// session token or identifier of the run.
+func TestTelemetryAppsAndSecurityEvents(t *testing.T) {
+	run := newTelemetryRun()
+	h := newHarness(t, run.option(), withSDK(t, nil), withConfig(func(c *Config) {
+		c.SecurityEvents = &SecurityEventsConfig{}
+	}))
+	run.secret(h.fake.ClientSecret, h.fake.ClientID, testNativeKey, strconv.FormatInt(kakaotest.UserMinji, 10))
+	signIn := func() (string, string) {
+		tok, n := h.sdkLogin(kakaotest.UserMinji, testNativeKey)
+		run.secret(tok.AccessToken, tok.RefreshToken, tok.IDToken, n)
+		status, m, _ := h.signIn(body(tok, n))
+		st, _ := m["session_token"].(string)
+		if status != http.StatusOK || st == "" {
+			t.Fatalf("token sign-in: %d %v", status, m)
+		}
+		run.secret(st)
+		return st, n
+	}
+	session, nonce := signIn()
+	// The same nonce again: refused.
+	tok, err := h.fake.SDKLogin(kakaotest.UserMinji, testNativeKey, nonce, "account_email")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.secret(tok.AccessToken, tok.RefreshToken, tok.IDToken)
+	if status, m, _ := h.signIn(body(tok, nonce)); status != http.StatusBadRequest || m["error"] != string(CodeInvalidNonce) {
+		t.Fatalf("reused nonce: %d %v", status, m)
+	}
+	if status, m, _ := h.call(http.MethodPost, "/auth/kakao/token/logout", session, "", nil); status != http.StatusOK {
+		t.Fatalf("token logout: %d %v", status, m)
+	}
+	signIn()
+	if a := fireSET(t, h, h.srv.URL, kakaotest.SecurityEvent{Type: kakaotest.EventSessionRevoked, UserID: kakaotest.UserMinji}); a.Status != http.StatusAccepted {
+		t.Fatalf("session-revoked: %d %s", a.Status, a.Body)
+	}
+	if a := fireSET(t, h, h.srv.URL, kakaotest.SecurityEvent{Type: kakaotest.EventUserLinked, UserID: kakaotest.UserMinji},
+		kakaotest.SETWith(kakaotest.SETWrongAudience)); a.Status != http.StatusBadRequest {
+		t.Fatalf("wrong audience: %d %s", a.Status, a.Body)
+	}
+	if a := fireSET(t, h, h.srv.URL, kakaotest.SecurityEvent{Type: "https://schemas.example/secevent/made-up", UserID: kakaotest.UserMinji}); a.Status != http.StatusAccepted {
+		t.Fatalf("unknown type: %d %s", a.Status, a.Body)
+	}
+
+	rm := run.metrics(t)
+	for _, c := range []struct {
+		name string
+		attr map[string]string
+		want int64
+	}{
+		{"kakaologin.logins", map[string]string{"flow": "token", "outcome": "ok"}, 2},
+		{"kakaologin.logins", map[string]string{"flow": "token", "outcome": string(CodeInvalidNonce)}, 1},
+		{"kakaologin.sessions.ended", map[string]string{"cause": "logout_token"}, 1},
+		{"kakaologin.sessions.ended", map[string]string{"cause": "security_event"}, 1},
+		{"kakaologin.security_events", map[string]string{"event": "session-revoked", "result": "ok"}, 1},
+		{"kakaologin.security_events", map[string]string{"event": "unverified", "result": "invalid_audience"}, 1},
+		{"kakaologin.security_events", map[string]string{"event": "unknown", "result": "ok"}, 1},
+		{"kakaologin.kakao.call.duration", map[string]string{"endpoint": kakaotest.PathAccessTokenInfo, "result": "ok"}, 2},
+	} {
+		if got := count(rm, c.name, c.attr); got != c.want {
+			t.Errorf("%s %v = %d, want %d", c.name, c.attr, got, c.want)
+		}
+	}
+	spans := run.ended("kakaologin.token_sign_in")
+	if len(spans) != 3 {
+		t.Fatalf("%d token sign-in spans, want 3", len(spans))
+	}
+	if kids := run.children(spans[0]); !slices.Contains(kids, "kakao "+kakaotest.PathAccessTokenInfo) || !slices.Contains(kids, "kakao "+kakaotest.PathMe) {
+		t.Errorf("token sign-in span's children %v lack the Kakao calls", kids)
+	}
+	if n := len(run.ended("kakaologin.security_event")); n != 3 {
+		t.Errorf("%d security event spans, want 3", n)
+	}
+	run.assertNoSecrets(t)
 }
 
 // TestTelemetryConsentAndStoreFailure counts an additional consent and a

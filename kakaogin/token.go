@@ -90,6 +90,7 @@ func (k *Kakao) refuseBearer(c *gin.Context) {
 // failJSON answers c with e as JSON whatever the Accept header says: API
 // clients' routes.
 func (k *Kakao) failJSON(c *gin.Context, e *Error) {
+	setOutcome(c, string(e.Code))
 	k.errors.renderJSON(c, e, "")
 }
 
@@ -170,6 +171,9 @@ type pendingJSON struct {
 // the session are then those of the web login; the answer is JSON, never
 // a cookie or a redirect.
 func (k *Kakao) handleTokenSignIn(c *gin.Context) {
+	rec := k.beginFlow(c, "kakaologin.token_sign_in")
+	rec.flow = flowToken
+	defer k.countCallback(c, rec)
 	// Failed sign-ins count against the client as failed callbacks do
 	// (see handleCallback for what the client is).
 	client := c.ClientIP()
@@ -332,10 +336,11 @@ func (k *Kakao) answerPending(c *gin.Context, p *PendingIdentity, l *session.Log
 		k.failJSON(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
 		return
 	}
-	to := k.cfg.Linking.SignupURL
+	to, outcome := k.cfg.Linking.SignupURL, outcomeSignupPending
 	if p.Kind == PendingProof {
-		to = k.cfg.Linking.ProveURL
+		to, outcome = k.cfg.Linking.ProveURL, outcomeProofPending
 	}
+	setOutcome(c, outcome)
 	k.event(c.Request.Context(), "login pending", "kakao_id", l.KakaoID, "kind", p.Kind, "via", "token")
 	setPageHeaders(c.Writer.Header(), "")
 	c.JSON(http.StatusAccepted, tokenAnswer{
@@ -476,6 +481,7 @@ type tokenLogoutRequest struct {
 // {"everywhere":true}, every session of the user). Logging out a session
 // that is already gone is not an error.
 func (k *Kakao) handleTokenLogout(c *gin.Context) {
+	defer k.beginFlow(c, "kakaologin.logout").end(c)
 	if !k.requireBearer(c) {
 		return
 	}
@@ -502,6 +508,9 @@ func (k *Kakao) handleTokenLogout(c *gin.Context) {
 		return
 	}
 	if loggedIn {
+		if !req.Everywhere { // LogoutEverywhere counted this one with the rest
+			k.sessionsEnded(ctx, causeLogoutToken, 1)
+		}
 		k.event(ctx, "logout", "kakao_id", l.KakaoID, "via", "token")
 	}
 	setPageHeaders(c.Writer.Header(), "")
@@ -513,6 +522,7 @@ func (k *Kakao) handleTokenLogout(c *gin.Context) {
 // With Unlink.MaxAuthAge, a login older than that gets 401
 // reauth_required: the app logs in with the SDK again and signs in anew.
 func (k *Kakao) handleTokenUnlink(c *gin.Context) {
+	defer k.beginFlow(c, "kakaologin.unlink").end(c)
 	if !k.requireBearer(c) {
 		return
 	}
@@ -531,7 +541,7 @@ func (k *Kakao) handleTokenUnlink(c *gin.Context) {
 		k.failJSON(c, kakaoError(err))
 		return
 	}
-	if err := k.userLeft(ctx, l.KakaoID, ReferrerService, 2*time.Second); err != nil {
+	if err := k.userLeft(ctx, l.KakaoID, ReferrerService, causeUnlink, 2*time.Second); err != nil {
 		k.failJSON(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
 		return
 	}

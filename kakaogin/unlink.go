@@ -44,7 +44,7 @@ func (k *Kakao) handleUnlink(c *gin.Context) {
 		k.fail(c, kakaoError(err))
 		return
 	}
-	if err := k.userLeft(ctx, l.KakaoID, ReferrerService, 2*time.Second); err != nil {
+	if err := k.userLeft(ctx, l.KakaoID, ReferrerService, causeUnlink, 2*time.Second); err != nil {
 		// Kakao has unlinked the user; a retry of POST unlink finds "not
 		// linked" and finishes the local part.
 		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))

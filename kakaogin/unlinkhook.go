@@ -83,7 +83,7 @@ const (
 // Kakao user (and of the linked host user) is ended, then the host is told
 // through OnUnlink, with the link dropped. Sessions end first and always:
 // a hook failure is queued for retry and never leaves a session alive.
-func (k *Kakao) userLeft(ctx context.Context, kakaoID int64, referrer ReferrerType, budget time.Duration) error {
+func (k *Kakao) userLeft(ctx context.Context, kakaoID int64, referrer ReferrerType, cause string, budget time.Duration) error {
 	ev := UnlinkEvent{KakaoID: kakaoID, Referrer: referrer, At: k.cfg.Now().UTC()}
 	if k.cfg.Users != nil {
 		link, err := k.cfg.Users.ByKakaoID(ctx, kakaoID)
@@ -96,10 +96,6 @@ func (k *Kakao) userLeft(ctx context.Context, kakaoID int64, referrer ReferrerTy
 		}
 	}
 	n, m, err := k.revokeSessions(ctx, kakaoID, ev.UserID)
-	cause := causeUnlinkCallback
-	if referrer == ReferrerService {
-		cause = causeUnlink
-	}
 	k.sessionsEnded(ctx, cause, max(n, m))
 	if err != nil {
 		return fmt.Errorf("kakaogin: end sessions: %w", err)
