@@ -92,7 +92,6 @@ const flowToken = "token"
 // refused before its events were believed.
 const attrEvent = "event"
 
-
 // telemetry holds the library's instruments and tracer, made once in New.
 // Every method is safe on instruments a provider refused to make: those
 // are replaced by no-op ones.
