@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -65,5 +66,63 @@ func TestAPIBearerRefusals(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("GET /api/me with an unknown session token: %d", resp.StatusCode)
+	}
+}
+
+// An app's unlink goes through the site's own middlewares on /auth/kakao
+// (the notices one asks who is logged in before the library's route
+// loads the bearer session): a signed-in app unlinks its user, and the
+// session token is dead afterwards.
+func TestAppUnlink(t *testing.T) {
+	_, base := startTestSite(t, appConfig{})
+	ctx := context.Background()
+	// The first run signs the user up; the session it leaves is logged out.
+	c := &appclient.Client{Base: base, SDK: appclient.DemoSDK(nil, base, strconv.FormatInt(kakaotest.UserSeoyeon, 10)), Name: "서연"}
+	if _, err := c.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	post := func(path, bearer string, in any) (int, map[string]any) {
+		t.Helper()
+		var b []byte
+		if in != nil {
+			b, _ = json.Marshal(in)
+		}
+		req, _ := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	_, m := post("/auth/kakao/token/nonce", "", nil)
+	nonce, _ := m["nonce"].(string)
+	tok, err := c.SDK(ctx, nonce)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, m := post("/auth/kakao/token", "", map[string]string{"access_token": tok.AccessToken, "id_token": tok.IDToken, "refresh_token": tok.RefreshToken, "nonce": nonce})
+	session, _ := m["session_token"].(string)
+	if status != http.StatusOK || m["status"] != "logged_in" || session == "" {
+		t.Fatalf("second sign-in: %d %v", status, m)
+	}
+	if status, m := post("/auth/kakao/token/unlink", session, nil); status != http.StatusOK || m["status"] != "unlinked" {
+		t.Fatalf("token unlink: %d %v", status, m)
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/me", nil)
+	req.Header.Set("Authorization", "Bearer "+session)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("GET /api/me after the unlink: %d", resp.StatusCode)
 	}
 }

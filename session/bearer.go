@@ -86,6 +86,9 @@ func (m *Manager) AcceptBearer(c *gin.Context) error {
 		st.sent = ""
 		return err
 	}
+	// What an earlier handler asked (Current, Tokens) was answered for the
+	// anonymous request this was until now.
+	st.login, st.loginDone, st.tokens, st.tokRaw, st.tokKey = nil, false, nil, nil, ""
 	return nil
 }
 

@@ -244,3 +244,38 @@ func FuzzBearerToken(f *testing.F) {
 		}
 	})
 }
+
+// A middleware that asks for the login before the route accepts bearer
+// sessions (as the example's notice middleware does) must not leave the
+// route seeing the anonymous answer it got.
+func TestBearerAcceptedAfterAnEarlierCurrent(t *testing.T) {
+	e := bearerEnv(t)
+	tok := e.bearerSignIn("")
+	e.r.GET("/early/me", func(c *gin.Context) {
+		if _, ok := e.m.Current(c); ok {
+			t.Error("logged in before AcceptBearer")
+		}
+		if _, err := e.m.Tokens(c); err == nil {
+			t.Error("tokens before AcceptBearer")
+		}
+	}, func(c *gin.Context) {
+		if err := e.m.AcceptBearer(c); err != nil {
+			c.AbortWithStatus(http.StatusServiceUnavailable)
+			return
+		}
+		l, ok := e.m.Current(c)
+		if !ok {
+			c.Status(http.StatusUnauthorized)
+			return
+		}
+		if _, err := e.m.Tokens(c); err != nil {
+			c.String(http.StatusInternalServerError, "tokens: %v", err)
+			return
+		}
+		c.String(http.StatusOK, "%d", l.KakaoID)
+	})
+	res := e.do(http.MethodGet, "/early/me", "", "Authorization", "Bearer "+tok)
+	if got := body(res); res.StatusCode != http.StatusOK || got != "3141592653" {
+		t.Fatalf("after an early Current: %d %s", res.StatusCode, got)
+	}
+}
