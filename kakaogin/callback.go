@@ -326,14 +326,21 @@ func (k *Kakao) sendPending(c *gin.Context, p *PendingIdentity, l *session.Login
 		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
 		return
 	}
-	to, outcome := k.cfg.Linking.SignupURL, outcomeSignupPending
-	if p.Kind == PendingProof {
-		to, outcome = k.cfg.Linking.ProveURL, outcomeProofPending
-	}
-	setOutcome(c, outcome)
+	to := k.pendingTarget(c, p)
 	k.event(c.Request.Context(), "login pending", "kakao_id", l.KakaoID, "kind", p.Kind)
 	setPageHeaders(c.Writer.Header(), "")
 	c.Redirect(http.StatusSeeOther, addQuery(to, "next", flow.ReturnTo))
+}
+
+// pendingTarget is the host page that finishes a pending login (signup or
+// proof); it names the flow's outcome accordingly.
+func (k *Kakao) pendingTarget(c *gin.Context, p *PendingIdentity) string {
+	if p.Kind == PendingProof {
+		setOutcome(c, outcomeProofPending)
+		return k.cfg.Linking.ProveURL
+	}
+	setOutcome(c, outcomeSignupPending)
+	return k.cfg.Linking.SignupURL
 }
 
 // tokenSet converts a token answer for the session.

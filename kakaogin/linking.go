@@ -327,21 +327,31 @@ func newUserOf(u *kakaoapi.User, l *session.Login) NewUser {
 		nu.EmailVerified = a.EmailVerified()
 		nu.Email = cleanText(a.Email, 254)
 		nu.CI = a.CI
-		for _, f := range []struct {
-			item string
-			flag *bool
-		}{
-			{"profile_nickname", a.ProfileNicknameNeedsAgreement}, {"profile_image", a.ProfileImageNeedsAgreement},
-			{"account_email", a.EmailNeedsAgreement}, {"name", a.NameNeedsAgreement}, {"gender", a.GenderNeedsAgreement},
-			{"age_range", a.AgeRangeNeedsAgreement}, {"birthday", a.BirthdayNeedsAgreement}, {"birthyear", a.BirthyearNeedsAgreement},
-			{"phone_number", a.PhoneNumberNeedsAgreement}, {"account_ci", a.CINeedsAgreement},
-		} {
-			if f.flag != nil && *f.flag {
-				nu.NeedsAgreement = append(nu.NeedsAgreement, f.item)
-			}
-		}
+		nu.NeedsAgreement = accountItems(a, true)
 	}
 	return nu
+}
+
+// accountItems lists the kakao_account consent items whose
+// needs_agreement flag user info reports as needs: true for the items the
+// user has not agreed to, false for those agreed. Items user info says
+// nothing about are in neither list.
+func accountItems(a *kakaoapi.Account, needs bool) []string {
+	var out []string
+	for _, f := range [...]struct {
+		item string
+		flag *bool
+	}{
+		{"profile_nickname", a.ProfileNicknameNeedsAgreement}, {"profile_image", a.ProfileImageNeedsAgreement},
+		{"account_email", a.EmailNeedsAgreement}, {"name", a.NameNeedsAgreement}, {"gender", a.GenderNeedsAgreement},
+		{"age_range", a.AgeRangeNeedsAgreement}, {"birthday", a.BirthdayNeedsAgreement}, {"birthyear", a.BirthyearNeedsAgreement},
+		{"phone_number", a.PhoneNumberNeedsAgreement}, {"account_ci", a.CINeedsAgreement},
+	} {
+		if f.flag != nil && *f.flag == needs {
+			out = append(out, f.item)
+		}
+	}
+	return out
 }
 
 // asError returns err as an *Error, wrapping others as internal errors.

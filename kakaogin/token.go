@@ -336,11 +336,7 @@ func (k *Kakao) answerPending(c *gin.Context, p *PendingIdentity, l *session.Log
 		k.failJSON(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
 		return
 	}
-	to, outcome := k.cfg.Linking.SignupURL, outcomeSignupPending
-	if p.Kind == PendingProof {
-		to, outcome = k.cfg.Linking.ProveURL, outcomeProofPending
-	}
-	setOutcome(c, outcome)
+	to := k.pendingTarget(c, p)
 	k.event(c.Request.Context(), "login pending", "kakao_id", l.KakaoID, "kind", p.Kind, "via", "token")
 	setPageHeaders(c.Writer.Header(), "")
 	c.JSON(http.StatusAccepted, tokenAnswer{
@@ -436,22 +432,8 @@ func agreedScopes(u *kakaoapi.User, claims *idtoken.Claims) []string {
 	if claims != nil {
 		out = append(out, "openid")
 	}
-	a := u.KakaoAccount
-	if a == nil {
-		return out
-	}
-	for _, f := range []struct {
-		item string
-		flag *bool
-	}{
-		{"profile_nickname", a.ProfileNicknameNeedsAgreement}, {"profile_image", a.ProfileImageNeedsAgreement},
-		{"account_email", a.EmailNeedsAgreement}, {"name", a.NameNeedsAgreement}, {"gender", a.GenderNeedsAgreement},
-		{"age_range", a.AgeRangeNeedsAgreement}, {"birthday", a.BirthdayNeedsAgreement}, {"birthyear", a.BirthyearNeedsAgreement},
-		{"phone_number", a.PhoneNumberNeedsAgreement}, {"account_ci", a.CINeedsAgreement},
-	} {
-		if f.flag != nil && !*f.flag {
-			out = append(out, f.item)
-		}
+	if a := u.KakaoAccount; a != nil {
+		out = append(out, accountItems(a, false)...)
 	}
 	return out
 }

@@ -37,20 +37,11 @@ func (s *Server) OtherAppSDKLogin(userID int64, nonce string) (Tokens, error) {
 func (s *Server) sdkLogin(userID, appID int64, aud, nonce string, scopes []string) (Tokens, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.users[userID]
-	if !ok {
-		return Tokens{}, fmt.Errorf("kakaotest: SDK login: %w: %d", ErrUnknownUser, userID)
-	}
-	for _, sc := range scopes {
-		if _, ok := s.scopeByID(sc); !ok {
-			return Tokens{}, fmt.Errorf("kakaotest: SDK login: %w: %q", ErrUnknownScope, sc)
-		}
-	}
 	// The fake keeps one state per user: the other app's login links the
 	// user here too, so that /v2/user/me answers for its token.
-	s.agree(st, scopes, nil, "KAUTH")
-	if !s.beh.AutoLink {
-		st.signedUp = true
+	st, err := s.loginDirectly("SDK login", userID, scopes)
+	if err != nil {
+		return Tokens{}, err
 	}
 	t := s.issueTokens(st, false, "", s.now())
 	if appID != 0 {

@@ -271,13 +271,7 @@ func PushSET(ctx context.Context, rawURL, tok, jti string, opts ...SETOption) (S
 	}
 	req.Header.Set("Content-Type", cfg.ctype)
 	req.Header.Set("Accept", "application/json")
-	hc := cfg.client
-	if hc == nil {
-		hc = &http.Client{}
-	}
-	copied := *hc
-	copied.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	resp, err := copied.Do(req)
+	resp, err := sendOnce(cfg.client, req)
 	if err != nil {
 		return SETAnswer{}, fmt.Errorf("kakaotest: security event: %w", err)
 	}

@@ -255,20 +255,31 @@ func (s *Server) rateLimited(userID int64, refresh bool) bool {
 func (s *Server) IssueTokens(userID int64, scopes ...string) (Tokens, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	st, err := s.loginDirectly("issue tokens", userID, scopes)
+	if err != nil {
+		return Tokens{}, err
+	}
+	return s.issueTokens(st, s.beh.OIDC, "", s.now()), nil
+}
+
+// loginDirectly is a login without the browser: userID must exist and
+// scopes be known items; the user agrees to them and is linked. s.mu is
+// held.
+func (s *Server) loginDirectly(what string, userID int64, scopes []string) (*userState, error) {
 	st, ok := s.users[userID]
 	if !ok {
-		return Tokens{}, fmt.Errorf("kakaotest: issue tokens: %w: %d", ErrUnknownUser, userID)
+		return nil, fmt.Errorf("kakaotest: %s: %w: %d", what, ErrUnknownUser, userID)
 	}
 	for _, sc := range scopes {
 		if _, ok := s.scopeByID(sc); !ok {
-			return Tokens{}, fmt.Errorf("kakaotest: issue tokens: %w: %q", ErrUnknownScope, sc)
+			return nil, fmt.Errorf("kakaotest: %s: %w: %q", what, ErrUnknownScope, sc)
 		}
 	}
 	s.agree(st, scopes, nil, "KAUTH")
 	if !s.beh.AutoLink {
 		st.signedUp = true
 	}
-	return s.issueTokens(st, s.beh.OIDC, "", s.now()), nil
+	return st, nil
 }
 
 // RevokeUserTokens kills every token of userID (as admin logout does).

@@ -109,13 +109,7 @@ func (s *Server) FireUnlinkCallback(ctx context.Context, rawURL string, userID i
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
 	}
 	req.Header.Set("Authorization", "KakaoAK "+key)
-	hc := cfg.client
-	if hc == nil {
-		hc = &http.Client{}
-	}
-	copied := *hc
-	copied.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	resp, err := copied.Do(req)
+	resp, err := sendOnce(cfg.client, req)
 	if err != nil {
 		return 0, fmt.Errorf("kakaotest: unlink callback: %w", err)
 	}
@@ -125,4 +119,16 @@ func (s *Server) FireUnlinkCallback(ctx context.Context, rawURL string, userID i
 		return resp.StatusCode, &CallbackError{Status: resp.StatusCode}
 	}
 	return resp.StatusCode, nil
+}
+
+// sendOnce sends a webhook delivery as Kakao does: with the host's client
+// (nil: a plain one), following no redirect, so that the answer the
+// receiver gave is the one seen.
+func sendOnce(hc *http.Client, req *http.Request) (*http.Response, error) {
+	c := http.Client{}
+	if hc != nil {
+		c = *hc
+	}
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return c.Do(req)
 }

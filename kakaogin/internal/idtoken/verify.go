@@ -278,7 +278,7 @@ func readTimeClaims(raws map[string]json.RawMessage) (timeClaims, error) {
 			}
 			continue
 		}
-		t, err := numericDate(raw)
+		t, err := NumericDate(raw)
 		if err != nil {
 			return tc, fmt.Errorf("%s: %w", f.name, err)
 		}
@@ -287,9 +287,11 @@ func readTimeClaims(raws map[string]json.RawMessage) (timeClaims, error) {
 	return tc, nil
 }
 
-// numericDate parses a JWT NumericDate (RFC 7519, section 2): seconds since
-// the Unix epoch as a JSON number; a string holding digits is refused.
-func numericDate(raw json.RawMessage) (time.Time, error) {
+// NumericDate parses a JWT NumericDate (RFC 7519, section 2): seconds since
+// the Unix epoch as a JSON number from 0 to the end of the year 9999
+// (fractions are cut to whole seconds); a string holding digits is
+// refused. Security event tokens use it too.
+func NumericDate(raw json.RawMessage) (time.Time, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any

@@ -232,7 +232,7 @@ func FuzzNumericDate(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		tm, err := numericDate(b)
+		tm, err := NumericDate(b)
 		if err != nil {
 			return
 		}

@@ -28,7 +28,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -303,7 +302,7 @@ func (t *Token) checkTimes(claims map[string]json.RawMessage, want Checks) *Erro
 	if !ok {
 		return refuse(InvalidRequest, "iat missing")
 	}
-	iat, err := numericDate(v)
+	iat, err := idtoken.NumericDate(v)
 	if err != nil {
 		return refuse(InvalidRequest, "iat is not a NumericDate")
 	}
@@ -315,7 +314,7 @@ func (t *Token) checkTimes(claims map[string]json.RawMessage, want Checks) *Erro
 	}
 	t.IssuedAt = iat
 	if v, ok := claims["exp"]; ok {
-		exp, err := numericDate(v)
+		exp, err := idtoken.NumericDate(v)
 		if err != nil {
 			return refuse(InvalidRequest, "exp is not a NumericDate")
 		}
@@ -486,28 +485,6 @@ func object(b []byte) (map[string]json.RawMessage, error) {
 		return nil, errors.New("trailing data")
 	}
 	return out, nil
-}
-
-// maxNumericDate is the last second of the year 9999.
-const maxNumericDate = 253402300799
-
-// numericDate parses a JWT NumericDate: a JSON number of seconds.
-func numericDate(raw json.RawMessage) (time.Time, error) {
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		return time.Time{}, errors.New("not a number")
-	}
-	n, ok := v.(json.Number) // a string of digits is not a NumericDate
-	if !ok {
-		return time.Time{}, errors.New("not a number")
-	}
-	f, err := strconv.ParseFloat(string(n), 64)
-	if err != nil || f < 0 || f > maxNumericDate {
-		return time.Time{}, errors.New("out of range")
-	}
-	return time.Unix(int64(f), 0), nil
 }
 
 // eventURI accepts an absolute URI of printable ASCII without spaces.
