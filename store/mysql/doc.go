@@ -118,10 +118,11 @@
 // Links rely on the primary key and the unique key: of two first logins
 // linking one Kakao user at once, one insert fails with a duplicate key.
 // An outbox message is a row of kakaologin_outbox: Claim takes the oldest
-// unleased rows of a topic with SELECT … FOR UPDATE SKIP LOCKED and sets
-// their lease in the same transaction, so concurrent claims, also from
-// other instances, get disjoint messages without waiting for each other;
-// Ack deletes the row only while it still holds the claimer's lease.
+// unleased rows of a topic with SELECT … FOR UPDATE and sets their lease
+// in the same transaction, so concurrent claims, also from other
+// instances, get disjoint messages (one waits a moment for the other's
+// rows, then finds them leased); Ack deletes the row only while it still
+// holds the claimer's lease.
 //
 // # Clocks
 //

@@ -36,7 +36,7 @@ func (s *Store) Enqueue(ctx context.Context, topic string, payload []byte) (stri
 }
 
 // Claim leases the oldest claimable messages of topic in one transaction
-// (SELECT … FOR UPDATE SKIP LOCKED, then UPDATE), on the database clock.
+// (SELECT … FOR UPDATE, then UPDATE), on the database clock.
 func (s *Store) Claim(ctx context.Context, topic string, max int, lease time.Duration) ([]store.Message, error) {
 	if max <= 0 || lease <= 0 {
 		return nil, fmt.Errorf("mysql: claim: max %d and lease %v must be positive", max, lease)

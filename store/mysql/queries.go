@@ -92,13 +92,17 @@ ON DUPLICATE KEY UPDATE
 	sqlEnqueue = `INSERT INTO {outbox} (topic, payload, enqueued) VALUES (?, ?, {now})`
 
 	// Claim's transaction: lock the oldest claimable messages of the
-	// topic, skipping rows another claim holds locked, so that concurrent
-	// claims get disjoint messages without waiting for each other; then
-	// lease them.
+	// topic, then lease them. A claim that meets a row another claim is
+	// leasing waits for it (a moment: the transactions are two statements)
+	// and then reads the row as committed, leased, so concurrent claims
+	// get disjoint messages. Not SKIP LOCKED: InnoDB also locks, for an
+	// instant, rows that another transaction's index scan merely passes
+	// (a claim of the neighbouring topic, the cleanup), and skipping
+	// those made a claimable message look absent.
 	sqlClaimSelect = `SELECT id, payload, attempts, enqueued FROM {outbox}
 WHERE topic = ? AND lease_end <= {now} AND enqueued > {now} - {retention}
 ORDER BY id LIMIT ?
-FOR UPDATE SKIP LOCKED`
+FOR UPDATE`
 	sqlClaimUpdate = `UPDATE {outbox} SET attempts = attempts + 1, lease = ?, lease_end = {now} + INTERVAL ? MICROSECOND
 WHERE id IN ({list})`
 
