@@ -1,11 +1,11 @@
 package mysql
 
 import (
-	"fmt"
 	"log/slog"
 	"net/url"
-	"strconv"
 	"time"
+
+	"github.com/kakaologin/kakaologin/store/internal/urlparam"
 )
 
 // DefaultCleanupInterval is how often a Store deletes expired sessions,
@@ -110,35 +110,10 @@ const (
 // takeURLParams moves this package's own query parameters from u into c and
 // deletes them from u.
 func takeURLParams(u *url.URL, c *config) error {
-	q := u.Query()
-	if v, ok := q[paramTablePrefix]; ok {
-		c.tablePrefix = v[len(v)-1]
-		q.Del(paramTablePrefix)
-	}
-	if v, ok := q[paramMaxConns]; ok {
-		n, err := strconv.Atoi(v[len(v)-1])
-		if err != nil || n <= 0 {
-			return fmt.Errorf("%s=%q is not a positive number", paramMaxConns, v[len(v)-1])
-		}
-		c.maxConns = n
-		q.Del(paramMaxConns)
-	}
-	if v, ok := q[paramCleanupInterval]; ok {
-		d, err := time.ParseDuration(v[len(v)-1])
-		if err != nil {
-			return fmt.Errorf("%s=%q is not a duration such as 5m", paramCleanupInterval, v[len(v)-1])
-		}
-		c.cleanupInterval = d
-		q.Del(paramCleanupInterval)
-	}
-	if v, ok := q[paramCreateTables]; ok {
-		b, err := strconv.ParseBool(v[len(v)-1])
-		if err != nil {
-			return fmt.Errorf("%s=%q is not true or false", paramCreateTables, v[len(v)-1])
-		}
-		c.createTables = b
-		q.Del(paramCreateTables)
-	}
-	u.RawQuery = q.Encode()
-	return nil
+	t := urlparam.New(u)
+	t.String(paramTablePrefix, &c.tablePrefix)
+	t.PositiveInt(paramMaxConns, &c.maxConns)
+	t.Duration(paramCleanupInterval, "5m", &c.cleanupInterval)
+	t.Bool(paramCreateTables, &c.createTables)
+	return t.Finish(u)
 }

@@ -1,11 +1,11 @@
 package postgres
 
 import (
-	"fmt"
 	"log/slog"
 	"net/url"
-	"strconv"
 	"time"
+
+	"github.com/kakaologin/kakaologin/store/internal/urlparam"
 )
 
 // DefaultCleanupInterval is how often a Store deletes expired sessions,
@@ -101,35 +101,10 @@ const (
 // takeURLParams moves this package's own query parameters from u into c and
 // deletes them from u.
 func takeURLParams(u *url.URL, c *config) error {
-	q := u.Query()
-	if v, ok := q[paramSchema]; ok {
-		c.schema = v[len(v)-1]
-		q.Del(paramSchema)
-	}
-	if v, ok := q[paramCleanupInterval]; ok {
-		d, err := time.ParseDuration(v[len(v)-1])
-		if err != nil {
-			return fmt.Errorf("%s=%q is not a duration such as 5m", paramCleanupInterval, v[len(v)-1])
-		}
-		c.cleanupInterval = d
-		q.Del(paramCleanupInterval)
-	}
-	if v, ok := q[paramCallTimeout]; ok {
-		d, err := time.ParseDuration(v[len(v)-1])
-		if err != nil {
-			return fmt.Errorf("%s=%q is not a duration such as 5s", paramCallTimeout, v[len(v)-1])
-		}
-		c.callTimeout = d
-		q.Del(paramCallTimeout)
-	}
-	if v, ok := q[paramCreateTables]; ok {
-		b, err := strconv.ParseBool(v[len(v)-1])
-		if err != nil {
-			return fmt.Errorf("%s=%q is not true or false", paramCreateTables, v[len(v)-1])
-		}
-		c.createTables = b
-		q.Del(paramCreateTables)
-	}
-	u.RawQuery = q.Encode()
-	return nil
+	t := urlparam.New(u)
+	t.String(paramSchema, &c.schema)
+	t.Duration(paramCleanupInterval, "5m", &c.cleanupInterval)
+	t.Duration(paramCallTimeout, "5s", &c.callTimeout)
+	t.Bool(paramCreateTables, &c.createTables)
+	return t.Finish(u)
 }

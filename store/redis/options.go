@@ -3,9 +3,10 @@ package redis
 import (
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kakaologin/kakaologin/store/internal/urlparam"
 )
 
 // DefaultPrefix is the prefix of every key a Store writes when none is
@@ -77,27 +78,9 @@ type urlParams struct {
 // and the returned urlParams, and deletes them from u.
 func takeURLParams(u *url.URL, c *config) (urlParams, error) {
 	var p urlParams
-	q := u.Query()
-	if v, ok := q[paramPrefix]; ok {
-		c.prefix = v[len(v)-1]
-		q.Del(paramPrefix)
-	}
-	if v, ok := q[paramReplicaWait]; ok {
-		d, err := time.ParseDuration(v[len(v)-1])
-		if err != nil {
-			return p, fmt.Errorf("%s=%q is not a duration such as 2s", paramReplicaWait, v[len(v)-1])
-		}
-		c.replicaWait = d
-		q.Del(paramReplicaWait)
-	}
-	if v, ok := q[paramCluster]; ok {
-		b, err := strconv.ParseBool(v[len(v)-1])
-		if err != nil {
-			return p, fmt.Errorf("%s=%q is not true or false", paramCluster, v[len(v)-1])
-		}
-		p.cluster = b
-		q.Del(paramCluster)
-	}
-	u.RawQuery = q.Encode()
-	return p, nil
+	t := urlparam.New(u)
+	t.String(paramPrefix, &c.prefix)
+	t.Duration(paramReplicaWait, "2s", &c.replicaWait)
+	t.Bool(paramCluster, &p.cluster)
+	return p, t.Finish(u)
 }
