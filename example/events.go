@@ -83,12 +83,18 @@ func (a *app) onSecurityEvent(ctx context.Context, ev kakaogin.SecurityEvent) er
 	return nil
 }
 
-// demoEvents are the events the demo account page can have the fake
-// Kakao send, by form value.
-var demoEvents = map[string]kakaotest.SecurityEvent{
-	"profile":  {Type: kakaotest.EventProfileChanged, Fields: map[string]any{"nickname": "새 닉네임"}},
-	"enabled":  {Type: kakaotest.EventAccountEnabled},
-	"password": {Type: kakaotest.EventCredentialChange, Fields: map[string]any{"credential_type": "password", "change_type": "update"}},
+// demoEventOf is the event the demo account page can have the fake Kakao
+// send for a form value, made anew for each request.
+func demoEventOf(name string) (kakaotest.SecurityEvent, bool) {
+	switch name {
+	case "profile":
+		return kakaotest.SecurityEvent{Type: kakaotest.EventProfileChanged, Fields: map[string]any{"nickname": "새 닉네임"}}, true
+	case "enabled":
+		return kakaotest.SecurityEvent{Type: kakaotest.EventAccountEnabled}, true
+	case "password":
+		return kakaotest.SecurityEvent{Type: kakaotest.EventCredentialChange, Fields: map[string]any{"credential_type": "password", "change_type": "update"}}, true
+	}
+	return kakaotest.SecurityEvent{}, false
 }
 
 // demoEvent is POST /account/demo-event (demo mode): the fake Kakao signs
@@ -96,7 +102,7 @@ var demoEvents = map[string]kakaotest.SecurityEvent{
 // receiver, as Kakao would.
 func (a *app) demoEvent(c *gin.Context) {
 	v := a.viewer(c)
-	ev, ok := demoEvents[c.PostForm("event")]
+	ev, ok := demoEventOf(c.PostForm("event"))
 	if v.Kakao == nil || !ok {
 		c.Redirect(http.StatusSeeOther, "/account")
 		return

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -415,13 +414,25 @@ func (k *Kakao) runEventHook(ctx context.Context, ev SecurityEvent) {
 	}
 }
 
-// profileContainers are members of a profile-changed event that may hold
-// the changed items (Kakao's format is not documented): an object of
+// profileContainer reports whether a member of a profile-changed event may
+// hold the changed items (Kakao's format is not documented): an object of
 // name → new value, or an array of names.
-var profileContainers = []string{"changed", "changed_claims", "changed_fields", "claims", "profile", "fields", "properties"}
+func profileContainer(name string) bool {
+	switch name {
+	case "changed", "changed_claims", "changed_fields", "claims", "profile", "fields", "properties":
+		return true
+	}
+	return false
+}
 
-// profileMeta are members of an event that are not profile items.
-var profileMeta = []string{"reason", "event_timestamp", "initiating_entity", "reason_admin", "reason_user", "subject"}
+// profileMeta reports whether a member of an event is not a profile item.
+func profileMeta(name string) bool {
+	switch name {
+	case "reason", "event_timestamp", "initiating_entity", "reason_admin", "reason_user", "subject":
+		return true
+	}
+	return false
+}
 
 // maxProfileValue and maxProfileName bound one profile item passed on.
 const (
@@ -431,7 +442,7 @@ const (
 
 // profileFields reads the changed items of a profile-changed event from
 // the plausible shapes: string members of the event itself, of one of the
-// profileContainers objects, or names listed in one of their arrays.
+// profileContainer objects, or names listed in one of their arrays.
 func profileFields(fields map[string]json.RawMessage) map[string]string {
 	out := map[string]string{}
 	add := func(obj map[string]json.RawMessage) {
@@ -444,8 +455,8 @@ func profileFields(fields map[string]json.RawMessage) map[string]string {
 	}
 	for name, raw := range fields {
 		switch {
-		case slices.Contains(profileMeta, name):
-		case slices.Contains(profileContainers, name):
+		case profileMeta(name):
+		case profileContainer(name):
 			var obj map[string]json.RawMessage
 			var names []string
 			if json.Unmarshal(raw, &obj) == nil {
