@@ -25,6 +25,17 @@ import (
 	"github.com/kakaologin/kakaologin/store"
 )
 
+// Bounds of the fault tests: the stores' own timeouts (a few seconds) with
+// a margin for a loaded machine.
+const (
+	// failBound is how long a store call or request on a frozen or
+	// crashed server may wait before it fails.
+	failBound = 12 * time.Second
+	// recoverBound is how long after the server answers again the same
+	// store may take to serve again.
+	recoverBound = 15 * time.Second
+)
+
 // Server controls a private database server of one test.
 type Server interface {
 	// Crash ends the server at once, as a crash would (no clean shutdown).
@@ -62,6 +73,7 @@ func RunRestart(t *testing.T, srv Server, st store.SessionStore) {
 	var (
 		attempted, acked atomic.Int64
 		unavailable      atomic.Int64
+		firstFailed      atomic.Int64 // Unix ns of the first 503
 		mu               sync.Mutex
 		wrong            []string
 	)
@@ -70,6 +82,7 @@ func RunRestart(t *testing.T, srv Server, st store.SessionStore) {
 		case http.StatusOK:
 		case http.StatusServiceUnavailable:
 			unavailable.Add(1)
+			firstFailed.CompareAndSwap(0, time.Now().UnixNano())
 		default:
 			mu.Lock()
 			wrong = append(wrong, what+": "+strconv.Itoa(res.StatusCode)+" "+body(res))
@@ -112,10 +125,13 @@ func RunRestart(t *testing.T, srv Server, st store.SessionStore) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	})
-	waitFor(t, "saves before the restart", func() bool { return acked.Load() >= 5 })
+	waitFor(t, "saves before the restart", time.Minute, func() bool { return acked.Load() >= 5 })
 
+	firstFailed.Store(0)
+	crashed := time.Now()
 	srv.Crash()
-	waitFor(t, "a 503 during the outage", func() bool { return unavailable.Load() > 0 })
+	crashTook := time.Since(crashed)
+	waitFor(t, "a 503 during the outage", failBound, func() bool { return unavailable.Load() > 0 })
 	start := time.Now()
 	if res := e.do(http.MethodGet, "/me", alice); res.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("server down: status %d, want 503", res.StatusCode)
@@ -123,15 +139,24 @@ func RunRestart(t *testing.T, srv Server, st store.SessionStore) {
 	if res := e.do(http.MethodPost, "/login", ""); res.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("login while down: status %d, want 503", res.StatusCode)
 	}
-	if d := time.Since(start); d > 10*time.Second {
+	if d := time.Since(start); d > failBound {
 		t.Errorf("two requests took %v to fail while the server was down", d)
 	}
 	ackedBefore := acked.Load()
 
+	starting := time.Now()
 	srv.Start()
-	waitFor(t, "saves after the restart", func() bool { return acked.Load() > ackedBefore+5 })
+	up := time.Now()
+	waitFor(t, "a save after the restart", recoverBound, func() bool { return acked.Load() > ackedBefore })
+	recovered := time.Now()
+	waitFor(t, "saves after the restart", recoverBound, func() bool { return acked.Load() > ackedBefore+5 })
 	close(stop)
 	wg.Wait()
+	t.Logf("crash → first 503: %v (the crash took %v); crash → server answering again: %v (its start took %v); "+
+		"server answering → first acknowledged save: %v; %d requests got 503",
+		time.Unix(0, firstFailed.Load()).Sub(crashed).Round(time.Millisecond), crashTook.Round(time.Millisecond),
+		up.Sub(crashed).Round(time.Millisecond), up.Sub(starting).Round(time.Millisecond),
+		recovered.Sub(up).Round(time.Millisecond), unavailable.Load())
 
 	for _, w := range wrong {
 		t.Errorf("during the restart: %s", w)
@@ -160,6 +185,7 @@ func RunFreeze(t *testing.T, srv Server, st store.SessionStore, timeouts string)
 	alice := e.login()
 
 	srv.Freeze()
+	frozen := time.Now()
 	done := make(chan error, 1)
 	go func() {
 		// No deadline of its own: the store's timeouts must end it.
@@ -171,24 +197,30 @@ func RunFreeze(t *testing.T, srv Server, st store.SessionStore, timeouts string)
 		if !errors.Is(err, store.ErrUnavailable) {
 			t.Errorf("Find on a frozen server: err = %v, want ErrUnavailable", err)
 		}
-	case <-time.After(30 * time.Second):
+	case <-time.After(failBound):
 		srv.Thaw()
-		t.Fatalf("Find on a frozen server still waits after 30 s (%s)", timeouts)
+		t.Fatalf("Find on a frozen server still waits after %v (%s)", failBound, timeouts)
 	}
+	findFailed := time.Since(frozen)
 	res := make(chan int, 1)
+	asked := time.Now()
 	go func() { res <- e.do(http.MethodGet, "/me", alice).StatusCode }()
 	select {
 	case status := <-res:
 		if status != http.StatusServiceUnavailable {
 			t.Errorf("request on a frozen server: status %d, want 503", status)
 		}
-	case <-time.After(30 * time.Second):
+	case <-time.After(failBound):
 		srv.Thaw()
-		t.Fatal("a request on a frozen server still waits after 30 s")
+		t.Fatalf("a request on a frozen server still waits after %v (%s)", failBound, timeouts)
 	}
+	requestFailed := time.Since(asked)
 
 	srv.Thaw()
-	waitFor(t, "the session once the server answers again", func() bool { return e.me(alice) == "v0" })
+	thawed := time.Now()
+	waitFor(t, "the session once the server answers again", recoverBound, func() bool { return e.me(alice) == "v0" })
+	t.Logf("frozen → Find failed: %v; request on the frozen server → 503: %v; thaw → session served again: %v",
+		findFailed.Round(time.Millisecond), requestFailed.Round(time.Millisecond), time.Since(thawed).Round(time.Millisecond))
 }
 
 // sessionEnv serves requests through the session middleware over one
@@ -302,13 +334,13 @@ func body(res *http.Response) string {
 	return string(b)
 }
 
-// waitFor polls cond until it holds, failing the test after a minute.
-func waitFor(t *testing.T, what string, cond func() bool) {
+// waitFor polls cond until it holds, failing the test after bound.
+func waitFor(t *testing.T, what string, bound time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(bound)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: did not happen within a minute", what)
+			t.Fatalf("%s: did not happen within %v", what, bound)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -191,21 +191,60 @@ func TestUnlinkHalfMadeLinks(t *testing.T) {
 
 // Concurrent first logins of one Kakao user for one host user (two tabs)
 // all succeed with one link: a Link that finds the same pair being linked
-// waits for it instead of reporting a conflict.
+// waits for it instead of reporting a conflict. Issue 13: on a Redis
+// Cluster too, with the link's two sides on different masters.
 func TestConcurrentLinksOfOnePair(t *testing.T) {
 	t.Parallel()
-	ls := openTest(t).Links()
+	t.Run("single", func(t *testing.T) {
+		t.Parallel()
+		s := openTest(t)
+		for n := range 5 {
+			concurrentLinksOfOnePair(t, s, store.Link{KakaoID: int64(7 + n), UserID: fmt.Sprint("pair-", n)})
+		}
+	})
+	t.Run("Cluster", func(t *testing.T) {
+		t.Parallel()
+		rawURL := topologyURL(t, envClusterURL)
+		s := openTopology(t, rawURL, topologyPrefix(t, rawURL))
+		pairs := 0
+		for n := 0; n < 1000 && pairs < 5; n++ {
+			l := store.Link{KakaoID: int64(7 + n), UserID: fmt.Sprint("pair-", n)}
+			if masterOf(t.Context(), t, s, s.k.linkByKakao(l.KakaoID), 0) != masterOf(t.Context(), t, s, s.k.linkByUser(l.UserID), 0) {
+				concurrentLinksOfOnePair(t, s, l)
+				pairs++
+			}
+		}
+		if pairs < 5 {
+			t.Fatal("too few Kakao IDs and user IDs whose link sides are on different masters")
+		}
+	})
+}
+
+// concurrentLinksOfOnePair links pair from 20 goroutines at once and
+// checks that each got the same link.
+func concurrentLinksOfOnePair(t *testing.T, s *Store, pair store.Link) {
+	t.Helper()
+	ls := s.Links()
 	ctx := t.Context()
 	links := make([]store.Link, 20)
 	errs := make([]error, 20)
+	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range links {
-		wg.Go(func() { links[i], errs[i] = ls.Link(ctx, store.Link{KakaoID: 7, UserID: "pair"}) })
+		wg.Go(func() {
+			<-start
+			links[i], errs[i] = ls.Link(ctx, pair)
+		})
 	}
+	close(start)
 	wg.Wait()
+	want, err := ls.ByKakaoID(ctx, pair.KakaoID)
+	if err != nil || want.UserID != pair.UserID {
+		t.Fatalf("ByKakaoID after the links of %+v = %+v, %v", pair, want, err)
+	}
 	for i := range links {
-		if errs[i] != nil || links[i] != links[0] {
-			t.Errorf("Link %d = %+v, %v; want %+v like the first", i, links[i], errs[i], links[0])
+		if errs[i] != nil || links[i] != want {
+			t.Errorf("Link %d of %+v = %+v, %v; want %+v, as stored", i, pair, links[i], errs[i], want)
 		}
 	}
 }
