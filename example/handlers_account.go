@@ -40,7 +40,7 @@ func (a *app) account(c *gin.Context) {
 		"KakaoAccount":  a.kakaoAccountOf(c, v, kakaoID),
 		"CanConnect":    v.Site != nil && kakaoID == 0,
 		"CanDisconnect": v.Kakao != nil && v.Site != nil && v.Site.HasPassword,
-		"Events":        a.events.of(kakaoID),
+		"Events":        eventRows(pageLang(c.Request), a.events.of(kakaoID)),
 		"DemoEvents":    a.demo && v.Kakao != nil,
 	})
 }

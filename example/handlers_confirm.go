@@ -27,7 +27,8 @@ type confirmation struct {
 }
 
 // confirmPage is GET /confirm?action=withdraw-item&item=…,
-// withdraw-term&item=…, disconnect, logout-everywhere or delete.
+// withdraw-term&item=…, disconnect, logout-everywhere, delete or (demo
+// mode) demo-credential-change.
 func (a *app) confirmPage(c *gin.Context) {
 	v := a.viewer(c)
 	if !v.loggedIn() {
@@ -90,6 +91,13 @@ func (a *app) confirmationOf(c *gin.Context, v viewer, action, item string) (con
 		if v.Kakao != nil {
 			cf.Action = "/auth/kakao/unlink"
 		}
+	case "demo-credential-change":
+		if !a.demo || v.Kakao == nil {
+			return cf, false
+		}
+		cf.Heading, cf.Text, cf.Submit = tr(lang, "confirm.demo_credential_heading"), tr(lang, "confirm.demo_credential_text"), tr(lang, "confirm.demo_credential_submit")
+		cf.Action = "/account/demo-event"
+		cf.Hidden = []hidden{{"event", "password"}}
 	default:
 		return cf, false
 	}

@@ -180,6 +180,16 @@ func TestReadableNames(t *testing.T) {
 		{kstTime(time.Date(2024, 1, 2, 20, 30, 0, 0, time.UTC)), "2024-01-03 05:30 KST"},
 		{strings.Join(itemTitlesOf("ko", []string{"openid", "profile_nickname"}), ","), "닉네임"},
 		{noticeText("en", "notice.item_withdrawn|account_email,gender"), "Consent withdrawn: Kakao Account (email), Gender"},
+		{eventTitle("en", "credential-change", "password"), "Password changed"},
+		{eventTitle("ko", "credential-change", "pin"), "인증 정보 변경"},
+		{eventTitle("ko", "brand-new-type", ""), "기타 이벤트 (brand-new-type)"},
+		{eventActionWords("en", "profile_updated", 1), "Applied to 1 login"},
+		{eventActionWords("en", "profile_updated", 2), "Applied to 2 logins"},
+		{eventActionWords("ko", "sessions_ended", 3), "모든 로그인을 끝냄 (3개)"},
+		{eventActionWords("en", "none", 0), "No action needed"},
+		{profileItemName("en", "nickname"), "Nickname"},
+		{profileItemName("ko", "favourite_colour"), "favourite_colour"},
+		{noticeText("ko", "notice.demo_event|account-enabled"), "가짜 카카오가 ‘카카오계정 이용 재개’ 이벤트를 보냈습니다. 처리 결과는 아래 목록에 있습니다."},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)
