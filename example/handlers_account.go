@@ -124,6 +124,18 @@ func (a *app) siteLogout(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/")
 }
 
+// siteKind is "linked" when the site user v, logged in by password, has a
+// Kakao account linked, else "site": deleting the account is told in
+// different words.
+func (a *app) siteKind(c *gin.Context, v viewer) string {
+	if v.Site != nil {
+		if _, err := a.st.Links().ByUserID(c.Request.Context(), v.Site.ID); err == nil {
+			return "linked"
+		}
+	}
+	return "site"
+}
+
 // kakaoAccount is the linked Kakao account as the account page shows it.
 type kakaoAccount struct {
 	Nickname string

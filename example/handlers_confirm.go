@@ -86,10 +86,10 @@ func (a *app) confirmationOf(c *gin.Context, v viewer, action, item string) (con
 			cf.Action = "/auth/kakao/logout/everywhere"
 		}
 	case "delete":
-		cf.Heading, cf.Text, cf.Submit = tr(lang, "delete.heading"), tr(lang, "delete.text"), tr(lang, "delete.submit")
-		cf.Action = "/account/delete"
-		if v.Kakao != nil {
-			cf.Action = "/auth/kakao/unlink"
+		cf.Heading, cf.Submit = tr(lang, "delete.heading"), tr(lang, "delete.submit")
+		cf.Text, cf.Action = tr(lang, "delete.text"), "/auth/kakao/unlink"
+		if v.Kakao == nil {
+			cf.Text, cf.Action = tr(lang, "delete.text_"+a.siteKind(c, v)), "/account/delete"
 		}
 	case "demo-credential-change":
 		if !a.demo || v.Kakao == nil {
