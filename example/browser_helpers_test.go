@@ -174,6 +174,9 @@ type tab struct {
 	base    string
 	art     *artifacts
 	name    string // prefix of this tab's screenshots ("" for the first)
+
+	mu  sync.Mutex
+	bad []string // the site's subresources answered with 4xx or 5xx
 }
 
 // newTab opens a tab in a fresh browser context of the browser, so each
@@ -215,7 +218,35 @@ func openTab(t *testing.T, browserCtx context.Context, base string, art *artifac
 	})); err != nil {
 		t.Fatalf("setting Accept-Language: %v", err)
 	}
-	return &tab{t: t, browser: browserCtx, ctx: ctx, base: strings.TrimRight(base, "/"), art: art, name: name}
+	b := &tab{t: t, browser: browserCtx, ctx: ctx, base: strings.TrimRight(base, "/"), art: art, name: name}
+	// Every subresource of the site (style sheet, icon, image, fetch) must
+	// load: a 4xx or 5xx answer fails the test. Pages themselves may be
+	// error pages.
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*network.EventResponseReceived); ok && e.Type != network.ResourceTypeDocument &&
+			e.Response != nil && e.Response.Status >= 400 && strings.HasPrefix(e.Response.URL, b.base+"/") {
+			b.mu.Lock()
+			b.bad = append(b.bad, fmt.Sprintf("%s %s: %d", e.Type, strings.TrimPrefix(e.Response.URL, b.base), e.Response.Status))
+			b.mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatalf("listening to the tab's network: %v", err)
+	}
+	t.Cleanup(func() {
+		if bad := b.takeBad(); len(bad) > 0 {
+			t.Errorf("the site answered subresources with errors: %s", strings.Join(bad, "; "))
+		}
+	})
+	return b
+}
+
+// takeBad returns the failed subresources seen since the last call.
+func (b *tab) takeBad() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	bad := b.bad
+	b.bad = nil
+	return bad
 }
 
 // fatalf saves a screenshot of the page as it is and fails the test.

@@ -6,9 +6,11 @@ package main
 // a screenshot of each main page to testdata/artifacts/TestBrowser/<scenario>/.
 // Each action's notice and each confirmation step is checked on the way;
 // every page, in Korean and English, at a desktop width and at 390 px, is
-// checked by axe-core and for sideways scrolling and small tap targets
-// (browser_audit_test.go; axe-core comes from npm ci --prefix
-// testdata/axe).
+// checked by axe-core and, at 390 px, for sideways scrolling, small tap
+// targets, table rows not stacked, Korean words that may break mid-word
+// and button labels that wrap (browser_audit_test.go; axe-core comes from
+// npm ci --prefix testdata/axe). Any subresource of the site answered
+// with a 4xx or 5xx (the icon, the style sheet) fails the test.
 //
 // Run: go test -race -run Browser -count=1 ./example
 // Without chromium on PATH it is skipped, except under CI=true.
@@ -21,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -114,7 +117,8 @@ func (s *demoSite) wantHits(b *tab, path string, n int) {
 }
 
 // TestBrowser clicks through the demo site's main flows, each scenario in
-// a fresh site and its own browser context.
+// a fresh site and its own browser context, side by side (go test's
+// -parallel, GOMAXPROCS by default) in the one browser.
 func TestBrowser(t *testing.T) {
 	browser := startBrowser(t)
 	tests := []struct {
@@ -133,10 +137,12 @@ func TestBrowser(t *testing.T) {
 		{"logout_account", func(t *testing.T, s *demoSite, b *tab) { scenarioLogout(t, s, b, "account") }},
 		{"logout_everywhere", scenarioLogoutEverywhere},
 		{"delete_account", scenarioDeleteAccount},
+		{"account_events", scenarioAccountEvents},
 		{"pages", scenarioPages},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			site := startDemoSite(t)
 			tc.run(t, site, newTab(t, browser, site.url))
 		})
@@ -197,10 +203,10 @@ func signUp(b *tab, nickname string) {
 }
 
 // notice checks the page's one-line notice (a flash message, announced to
-// screen readers as a status) says want.
-func notice(b *tab, want string) {
+// screen readers as a status) says each of want.
+func notice(b *tab, want ...string) {
 	b.t.Helper()
-	b.waitText(`#flash[role="status"]`, want)
+	b.waitText(`#flash[role="status"]`, want...)
 }
 
 // confirmStep checks the confirmation page of a destructive action: its
@@ -291,6 +297,18 @@ func scenarioLoginCancelled(t *testing.T, site *demoSite, b *tab) {
 		b.fatalf("try again leads to %q, want the login with its next", href)
 	}
 	b.shot("login-cancelled")
+	src := site.axe(b)
+	b.audit("login-cancelled-ko", src)
+	// The same in English (the page cannot be loaded again: its login
+	// flow is used up).
+	b.setLang("en")
+	b.open("/auth/kakao/login?next=%2Fprofile")
+	onKakao(b)
+	b.click("#cancel")
+	b.waitText(`html[lang="en"] #error-message[role="alert"]`)
+	b.text("#error-retry")
+	b.audit("login-cancelled-en", src)
+	b.setLang("ko")
 	b.click("#error-retry")
 	onKakao(b)
 	accept(b, kakaotest.UserSeoyeon)
@@ -383,17 +401,23 @@ func scenarioRevokeConsent(t *testing.T, site *demoSite, b *tab) {
 }
 
 // scenarioLinkExisting: 민지's Kakao email is the seeded site account's;
-// her first Kakao login asks for that account's password, and proving it
-// links the two.
+// her first Kakao login, started for /consent, asks for that account's
+// password, and proving it links the two and ends on /consent.
 func scenarioLinkExisting(t *testing.T, site *demoSite, b *tab) {
 	home(b)
 	b.shot("home")
-	toKakao(b)
+	// A login started for the consent page (not the home page's
+	// /profile) comes back there through the proof.
+	b.open("/auth/kakao/login?next=%2Fconsent")
+	onKakao(b)
 	accept(b, kakaotest.UserMinji)
 	b.wantPath("/link")
 	b.text("#link-prompt")
 	if got := b.value(`form#prove input[name="username"][autocomplete="username"]`); got != seededEmail {
 		b.fatalf("the proof form's username field has %q, want %q", got, seededEmail)
+	}
+	if got := b.value(`form#prove input[name="next"]`); got != "/consent" {
+		b.fatalf("the proof form carries next %q, want /consent", got)
 	}
 	b.shot("link-prove")
 	b.auditLangs("link", site.axe(b))
@@ -405,7 +429,7 @@ func scenarioLinkExisting(t *testing.T, site *demoSite, b *tab) {
 	}
 	b.fill(`form#prove [name="password"]`, seededPassword)
 	b.click("#prove-submit")
-	b.wantPath("/profile") // the login's next survived the proof
+	b.wantPath("/consent") // the login's next survived the proof and the wrong password
 	notice(b, "카카오 계정이 연결되었습니다")
 	b.open("/account")
 	b.waitText("#link-state", "카카오 연결됨")
@@ -420,7 +444,20 @@ func scenarioLinkExisting(t *testing.T, site *demoSite, b *tab) {
 // password, connects Kakao from the account page (민지 on Kakao's screen),
 // and disconnects it again.
 func scenarioConnectKakao(t *testing.T, site *demoSite, b *tab) {
+	src := site.axe(b)
 	home(b)
+	// A wrong password: the home page with the form's error, in both
+	// languages (a POST's answer: submitted again in English).
+	for _, lang := range []string{"ko", "en"} {
+		b.setLang(lang)
+		b.fill(`form#password-login [name="email"]`, seededEmail)
+		b.fill(`form#password-login [name="password"]`, "wrong")
+		b.click("#password-submit")
+		b.waitText(`#form-error[role="alert"]`, map[string]string{"ko": "비밀번호가 올바르지", "en": "Wrong email or password"}[lang])
+		b.audit("home-error-"+lang, src)
+	}
+	b.setLang("ko")
+	b.open("/")
 	b.fill(`form#password-login [name="email"]`, seededEmail)
 	b.fill(`form#password-login [name="password"]`, seededPassword)
 	b.click("#password-submit")
@@ -429,13 +466,18 @@ func scenarioConnectKakao(t *testing.T, site *demoSite, b *tab) {
 	b.waitText("#link-state", "카카오 연결 안 됨")
 	b.text("form#connect-kakao")
 	b.absent("#disconnect-kakao")
+	b.waitText("#delete-text", "이 사이트의 계정과 데이터를 삭제합니다")
 	b.shot("account-not-connected")
+	b.auditLangs("account-password", src)
+	b.open("/logout")
+	b.text("form#logout-site")
+	b.auditLangs("logout-password", src)
 	// A password login asking for a Kakao page is told why, and offered
 	// the connection, which comes back to that page.
 	b.open("/profile")
 	b.waitText("#need-kakao", "카카오 로그인이 필요한")
 	b.shot("profile-needs-kakao")
-	b.auditLangs("needs-kakao", site.axe(b))
+	b.auditLangs("needs-kakao", src)
 	b.click("form#need-kakao-connect button")
 	onKakao(b)
 	b.shot("kakao-consent")
@@ -447,6 +489,7 @@ func scenarioConnectKakao(t *testing.T, site *demoSite, b *tab) {
 	b.waitText("#whoami", seededName)
 	b.shot("account-connected")
 	b.click("a#disconnect-kakao.danger-outline")
+	b.auditLangs("confirm-disconnect", src)
 	confirmStep(b, "disconnect", "카카오 연결을 해제할까요")
 	notice(b, "카카오 연결을 해제했습니다")
 	b.open("/account")
@@ -478,6 +521,7 @@ func scenarioLogout(t *testing.T, site *demoSite, b *tab, mode string) {
 		b.shot("kakao-login-again")
 		accept(b, kakaotest.UserSeoyeon)
 	}
+	notice(b, "카카오로 로그인했습니다.")
 	profileOf(b, kakaotest.UserSeoyeon, "서연")
 	b.shot("profile-again")
 }
@@ -533,6 +577,62 @@ func scenarioDeleteAccount(t *testing.T, site *demoSite, b *tab) {
 	b.wantPath("/signup")
 }
 
+// kstFormat is the site's one format of times (kstTime).
+var kstFormat = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d KST$`)
+
+// scenarioAccountEvents: the demo has the fake Kakao send account status
+// changes; each has its notice, and the account page lists them in words
+// (the event, what was done, the changed items), times in KST, stacked on
+// a phone, in both languages. The password change is confirmed first (a
+// danger-styled step) and ends the login, with a notice that says why.
+func scenarioAccountEvents(t *testing.T, site *demoSite, b *tab) {
+	src := site.axe(b)
+	loginNew(b, kakaotest.UserSeoyeon, "서연")
+	b.open("/account")
+	b.waitText("#kakao-events-none", "아직 받은 이벤트가 없습니다")
+	b.click(`form#demo-event button[value="profile"]`)
+	b.wantPath("/account")
+	notice(b, "가짜 카카오가 ‘프로필 변경’ 이벤트를 보냈습니다")
+	b.click(`form#demo-event button[value="enabled"]`)
+	notice(b, "가짜 카카오가 ‘카카오계정 이용 재개’ 이벤트를 보냈습니다")
+	b.text("table#kakao-events.fields")
+	profile, enabled := `tr[data-event="profile-changed"]`, `tr[data-event="account-enabled"]`
+	b.waitText(profile+" th", "프로필 변경")
+	b.waitText(profile+" td.event-action", "로그인 1개에 반영", "바뀐 항목: 닉네임 ‘새 닉네임’")
+	b.waitText(enabled+" th", "카카오계정 이용 재개")
+	b.waitText(enabled+" td.event-action", "조치 없음")
+	for _, row := range []string{profile, enabled} {
+		if at := b.text(row + " td.event-at"); !kstFormat.MatchString(at) {
+			b.fatalf("%s: received at %q, want the site's KST format", row, at)
+		}
+	}
+	if s := b.text("table#kakao-events"); strings.Contains(s, "profile_updated") || strings.Contains(s, "none") || strings.Contains(s, "-changed") {
+		b.fatalf("the events show codes: %q", s)
+	}
+	b.shot("account-events")
+	b.audit("account-events-ko", src)
+	b.setLang("en")
+	b.open("/account")
+	b.waitText(profile+" th", "Profile changed")
+	b.waitText(profile+" td.event-action", "Applied to 1 login", "Changed: Nickname")
+	b.waitText(enabled+" td.event-action", "No action needed")
+	b.waitText(`form#demo-event button[value="profile"]`, "Send “profile changed”")
+	if at := b.text(profile + " td.event-at"); !kstFormat.MatchString(at) {
+		b.fatalf("received at %q in English, want the site's KST format", at)
+	}
+	b.audit("account-events-en", src)
+	b.setLang("ko")
+	b.open("/account")
+	b.click("a#demo-credential.danger-outline")
+	b.waitText("#confirm-text", "이 브라우저에서도 로그아웃됩니다")
+	b.auditLangs("confirm-demo-credential", src)
+	confirmStep(b, "demo-credential-change", "‘비밀번호 변경’ 이벤트를 보낼까요?")
+	b.wantPath("/")
+	notice(b, "비밀번호가 바뀌었다는 이벤트를 받아", "모든 기기 로그인을 끝냈습니다. 다시 로그인하세요.")
+	b.absent("#whoami")
+	b.shot("logged-out-by-event")
+}
+
 // TestBrowserHarness proves the browser layer on its own page: chromium
 // starts, a select and a checkbox are set, a form post with a redirect is
 // followed, text is read and a PNG is saved.
@@ -557,7 +657,14 @@ func TestBrowserHarness(t *testing.T) {
 	})
 	mux.HandleFunc("GET /bad", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>bad</title>
-<main><h1 id="t">bad</h1><img src="data:,"><button></button><div style="width:600px">wide</div><a class="button" href="/" style="display:inline-block;height:20px">small</a></main>`)
+<link rel="icon" href="/missing-icon.svg">
+<main><h1 id="t">bad</h1><img src="data:,"><button></button><div style="width:600px">wide</div><a class="button" href="/" style="display:inline-block;height:20px">small</a>
+<img src="/missing.png" alt="missing" width="10" height="10">
+<table><tbody><tr><th scope="row">label</th><td><a href="/">cell-link</a> <span class="tag">tag</span></td><td>the link in <a href="/">a sentence</a> is fine</td></tr></tbody></table>
+<a class="button" href="/" style="display:inline-block;width:80px">a label on three lines</a></main>`)
+	})
+	mux.HandleFunc("GET /bad-ko", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<!doctype html><html lang="ko"><meta charset="utf-8"><title>나쁨</title><main><p id="t">단어 중간에서 줄이 바뀔 수 있는 문장</p><code>ok</code></main>`)
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
@@ -594,8 +701,34 @@ func TestBrowserHarness(t *testing.T) {
 	if s := b.eval(overflowJS); !strings.Contains(s, "div") {
 		t.Fatalf("a 600px wide block at 390px: overflow check says %q", s)
 	}
-	if s := b.eval(fmt.Sprintf(smallTapsJS, minTap)); !strings.Contains(s, "small") {
-		t.Fatalf("a 20px high button link: tap-target check says %q", s)
+	if s := b.eval(fmt.Sprintf(smallTapsJS, minTap)); !strings.Contains(s, "small") || !strings.Contains(s, "cell-link") || strings.Contains(s, "a sentence") {
+		t.Fatalf("a 20px high button link and a small link alone in a table cell (but not one in a sentence): tap-target check says %q", s)
+	}
+	if s := b.eval(stackedRowsJS); !strings.Contains(s, "beside its label") {
+		t.Fatalf("a table row of side-by-side cells at 390px: the stacked-rows check says %q", s)
+	}
+	if s := b.eval(oneLineJS); !strings.Contains(s, "a label on three lines") {
+		t.Fatalf("a button label on three lines: the one-line check says %q", s)
+	}
+	if s := b.eval(keepAllJS); s != "" {
+		t.Fatalf("an English page: the keep-all check says %q", s)
+	}
+	// Subresources of the site that fail: the icon, and an image the
+	// network listener saw.
+	if s := b.iconsFailing(); !strings.Contains(s, "/missing-icon.svg: 404") {
+		t.Fatalf("a missing icon: the icon check says %q", s)
+	}
+	var bad []string
+	for end := time.Now().Add(2 * time.Second); time.Now().Before(end) && !strings.Contains(strings.Join(bad, " "), "/missing.png: 404"); time.Sleep(pollEvery) {
+		bad = append(bad, b.takeBad()...)
+	}
+	if s := strings.Join(bad, "; "); !strings.Contains(s, "/missing.png: 404") || !strings.Contains(s, "/missing-icon.svg: 404") {
+		t.Fatalf("a missing image and icon: the network listener saw %q", s)
+	}
+	b.open("/bad-ko")
+	b.waitText("#t", "단어")
+	if s := b.eval(keepAllJS); !strings.Contains(s, "p#t") || strings.Contains(s, "code") {
+		t.Fatalf("a Korean page without keep-all: the keep-all check says %q", s)
 	}
 }
 
@@ -619,7 +752,12 @@ func scenarioPages(t *testing.T, site *demoSite, b *tab) {
 	b.auditLangs("home", src)
 	b.open("/no-such-page")
 	b.waitText("#error-title", "페이지를 찾을 수 없습니다")
+	b.absent("#error-retry") // the same address would fail again
 	b.auditLangs("not-found", src)
+	b.open("/logout")
+	b.waitText("#logout-none", "로그인되어 있지 않아")
+	b.absent("form")
+	b.auditLangs("logout-anonymous", src)
 	home(b)
 	toKakao(b)
 	accept(b, kakaotest.UserSeoyeon)
@@ -647,6 +785,16 @@ func scenarioPages(t *testing.T, site *demoSite, b *tab) {
 			// The navigation marks the page it is on.
 			if nav := p.path; nav == "/profile" || nav == "/consent" || nav == "/account" || nav == "/logout" {
 				b.text(fmt.Sprintf(`nav a[href="%s"][aria-current="page"]`, nav))
+			}
+			// Readable names in English too: consent items by title,
+			// times in KST.
+			switch {
+			case lang == "en" && p.path == "/consent":
+				b.waitText(`tr[data-scope="account_email"] th`, "Kakao Account (email)")
+				b.waitText(`tr[data-term="terms_service"] th a`, "Terms of service")
+			case lang == "en" && p.path == "/profile":
+				b.waitText("#connected-at", "KST")
+				b.waitText("#scopes", "Nickname", "Kakao Account (email)")
 			}
 			b.audit(p.name+"-"+lang, src)
 		}

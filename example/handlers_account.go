@@ -40,7 +40,7 @@ func (a *app) account(c *gin.Context) {
 		"KakaoAccount":  a.kakaoAccountOf(c, v, kakaoID),
 		"CanConnect":    v.Site != nil && kakaoID == 0,
 		"CanDisconnect": v.Kakao != nil && v.Site != nil && v.Site.HasPassword,
-		"Events":        a.events.of(kakaoID),
+		"Events":        eventRows(pageLang(c.Request), a.events.of(kakaoID)),
 		"DemoEvents":    a.demo && v.Kakao != nil,
 	})
 }
@@ -122,6 +122,18 @@ func (a *app) siteLogout(c *gin.Context) {
 	}
 	a.clearSiteCookie(c)
 	c.Redirect(http.StatusSeeOther, "/")
+}
+
+// siteKind is "linked" when the site user v, logged in by password, has a
+// Kakao account linked, else "site": deleting the account is told in
+// different words.
+func (a *app) siteKind(c *gin.Context, v viewer) string {
+	if v.Site != nil {
+		if _, err := a.st.Links().ByUserID(c.Request.Context(), v.Site.ID); err == nil {
+			return "linked"
+		}
+	}
+	return "site"
 }
 
 // kakaoAccount is the linked Kakao account as the account page shows it.

@@ -27,7 +27,8 @@ type confirmation struct {
 }
 
 // confirmPage is GET /confirm?action=withdraw-item&item=…,
-// withdraw-term&item=…, disconnect, logout-everywhere or delete.
+// withdraw-term&item=…, disconnect, logout-everywhere, delete or (demo
+// mode) demo-credential-change.
 func (a *app) confirmPage(c *gin.Context) {
 	v := a.viewer(c)
 	if !v.loggedIn() {
@@ -85,11 +86,18 @@ func (a *app) confirmationOf(c *gin.Context, v viewer, action, item string) (con
 			cf.Action = "/auth/kakao/logout/everywhere"
 		}
 	case "delete":
-		cf.Heading, cf.Text, cf.Submit = tr(lang, "delete.heading"), tr(lang, "delete.text"), tr(lang, "delete.submit")
-		cf.Action = "/account/delete"
-		if v.Kakao != nil {
-			cf.Action = "/auth/kakao/unlink"
+		cf.Heading, cf.Submit = tr(lang, "delete.heading"), tr(lang, "delete.submit")
+		cf.Text, cf.Action = tr(lang, "delete.text"), "/auth/kakao/unlink"
+		if v.Kakao == nil {
+			cf.Text, cf.Action = tr(lang, "delete.text_"+a.siteKind(c, v)), "/account/delete"
 		}
+	case "demo-credential-change":
+		if !a.demo || v.Kakao == nil {
+			return cf, false
+		}
+		cf.Heading, cf.Text, cf.Submit = tr(lang, "confirm.demo_credential_heading"), tr(lang, "confirm.demo_credential_text"), tr(lang, "confirm.demo_credential_submit")
+		cf.Action = "/account/demo-event"
+		cf.Hidden = []hidden{{"event", "password"}}
 	default:
 		return cf, false
 	}

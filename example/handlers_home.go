@@ -89,7 +89,9 @@ func (a *app) passwordLogin(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/account")
 }
 
-// logoutPage explains the three logout modes, one form each.
+// logoutPage explains the three logout modes, one form each, or offers
+// the password login's logout; a visitor who is not logged in is told so
+// and offered the way home (no form, and no session made for a notice).
 func (a *app) logoutPage(c *gin.Context) {
 	a.render(c, http.StatusOK, "logout", "", nil)
 }

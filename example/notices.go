@@ -18,7 +18,8 @@ import (
 // forge one.
 //
 // A flash is a catalog key, or "key|arg,arg" where the args are consent
-// items or service terms, named on the page by their titles.
+// items, service terms or account status change events, named on the page
+// by their titles.
 
 // flashKey is the session value (and, once popped, the gin.Context key)
 // holding the flash to show once on the next page.
@@ -57,6 +58,8 @@ func noticeText(lang, v string) string {
 	for _, a := range strings.Split(args, ",") {
 		if strings.HasPrefix(key, "notice.term") {
 			names = append(names, termTitle(lang, a))
+		} else if strings.HasPrefix(key, "notice.demo_event") {
+			names = append(names, eventTitle(lang, a, ""))
 		} else if !hiddenItems[a] {
 			names = append(names, itemTitle(lang, a))
 		}

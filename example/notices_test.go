@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -180,6 +181,16 @@ func TestReadableNames(t *testing.T) {
 		{kstTime(time.Date(2024, 1, 2, 20, 30, 0, 0, time.UTC)), "2024-01-03 05:30 KST"},
 		{strings.Join(itemTitlesOf("ko", []string{"openid", "profile_nickname"}), ","), "닉네임"},
 		{noticeText("en", "notice.item_withdrawn|account_email,gender"), "Consent withdrawn: Kakao Account (email), Gender"},
+		{eventTitle("en", "credential-change", "password"), "Password changed"},
+		{eventTitle("ko", "credential-change", "pin"), "인증 정보 변경"},
+		{eventTitle("ko", "brand-new-type", ""), "기타 이벤트 (brand-new-type)"},
+		{eventActionWords("en", "profile_updated", 1), "Applied to 1 login"},
+		{eventActionWords("en", "profile_updated", 2), "Applied to 2 logins"},
+		{eventActionWords("ko", "sessions_ended", 3), "모든 로그인을 끝냄 (3개)"},
+		{eventActionWords("en", "none", 0), "No action needed"},
+		{profileItemName("en", "nickname"), "Nickname"},
+		{profileItemName("ko", "favourite_colour"), "favourite_colour"},
+		{noticeText("ko", "notice.demo_event|account-enabled"), "가짜 카카오가 ‘카카오계정 이용 재개’ 이벤트를 보냈습니다. 처리 결과는 아래 목록에 있습니다."},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)
@@ -286,4 +297,126 @@ func FuzzSitePath(f *testing.F) {
 			t.Fatalf("sitePath(%q) = %q", next, got)
 		}
 	})
+}
+
+// passwordLogin logs the seeded site account in with its password and
+// returns the client on the account page.
+func passwordLogin(t *testing.T, base, lang string) *client {
+	t.Helper()
+	c := newClient(t, lang)
+	c.get(base + "/")
+	if _, _, at := c.post(base+"/login", url.Values{"email": {demoEmail}, "password": {demoPassword}}, true); at.Path != "/account" {
+		t.Fatalf("password login landed on %s", at)
+	}
+	return c
+}
+
+// TestNoticesOfOtherActions: the notices the site sets outside the
+// library's routes, word for word: deleting a password account, giving up
+// a signup or a link, and additional consent that added nothing.
+func TestNoticesOfOtherActions(t *testing.T) {
+	t.Run("password account deleted", func(t *testing.T) {
+		_, base := startTestSite(t, appConfig{})
+		c := passwordLogin(t, base, "ko")
+		c.get(base + "/account/delete")
+		wantContains(t, "confirmation", c.last, `action="/account/delete"`)
+		_, body, at := c.post(base+"/account/delete", url.Values{}, true)
+		if at.Path != "/" || strings.Contains(body, `id="whoami"`) {
+			t.Fatalf("after deleting: %s, or still logged in", at)
+		}
+		wantNotice(t, c, base, "deleted", body, "계정을 삭제했습니다.</p>")
+	})
+	for _, user := range []int64{kakaotest.UserSeoyeon, kakaotest.UserMinji} { // signup, link
+		t.Run(fmt.Sprintf("pending %d abandoned", user), func(t *testing.T) {
+			_, base := startTestSite(t, appConfig{})
+			c := newClient(t, "ko")
+			c.get(base + "/auth/kakao/login?next=/profile")
+			c.consentSubmit(base, user, "profile_image", "account_email")
+			wantContains(t, "signup or link page", c.last, `id="abandon"`)
+			_, body, at := c.post(base+"/signup/abandon", url.Values{}, true)
+			if at.Path != "/" {
+				t.Fatalf("after abandoning: %s", at)
+			}
+			wantNotice(t, c, base, "abandoned", body, "취소했습니다. 아무것도 연결되거나 만들어지지 않았습니다.</p>")
+		})
+	}
+	t.Run("consent added nothing", func(t *testing.T) {
+		_, base := startTestSite(t, appConfig{})
+		c := loggedInAs(t, base, kakaotest.UserSeoyeon, "서연", "profile_image", "account_email")
+		c.get(base + "/auth/kakao/consent?scope=gender&next=/profile")
+		_, body, at := c.consentSubmit(base, kakaotest.UserSeoyeon) // gender left unticked
+		if at.Path != "/profile" {
+			t.Fatalf("after consent: %s", at)
+		}
+		wantNotice(t, c, base, "nothing agreed", body, "새로 동의한 항목이 없습니다.</p>")
+	})
+}
+
+// TestDeleteTextsOfAPasswordAccount: a password account says what deleting
+// it does, and only a Kakao login speaks of unlinking from Kakao.
+func TestDeleteTextsOfAPasswordAccount(t *testing.T) {
+	_, base := startTestSite(t, appConfig{})
+	c := passwordLogin(t, base, "ko")
+	_, body, _ := c.get(base + "/account")
+	wantContains(t, "account of a password login", body, `<p id="delete-text">이 사이트의 계정과 데이터를 삭제합니다.</p>`)
+	_, body, _ = c.get(base + "/account/delete")
+	wantContains(t, "its confirmation", body, `<p id="confirm-text">이 사이트의 계정과 데이터가 삭제되고 모든 기기에서 로그아웃됩니다. 되돌릴 수 없습니다.</p>`)
+	// Linked to Kakao (민지), but logged in by password: the link goes
+	// with the account.
+	c.post(base+"/account/connect", url.Values{}, true)
+	c.consentSubmit(base, kakaotest.UserMinji, "profile_image", "account_email")
+	p := passwordLogin(t, base, "en")
+	_, body, _ = p.get(base + "/account")
+	wantContains(t, "account of a linked password login", body, `<p id="delete-text">Delete your account and data on this site, and its link to your Kakao account.</p>`)
+	_, body, _ = p.get(base + "/account/delete")
+	wantContains(t, "its confirmation", body, `<p id="confirm-text">Your account and data on this site are deleted, with its link to your Kakao account, and every login ends.`)
+	// A Kakao login unlinks at Kakao.
+	_, body, _ = c.get(base + "/account")
+	wantContains(t, "account of a Kakao login", body, `<p id="delete-text">카카오 연결을 끊고`)
+}
+
+// TestSmallPages: the 404 page offers the way home but no "try again"; the
+// logout page of a visitor who is not logged in says so and has no form.
+func TestSmallPages(t *testing.T) {
+	_, base := startTestSite(t, appConfig{})
+	c := newClient(t, "ko")
+	status, body, _ := c.get(base + "/no-such-page")
+	if status != http.StatusNotFound {
+		t.Fatalf("404 page: %d", status)
+	}
+	wantContains(t, "404 page", body, "페이지를 찾을 수 없습니다", `href="/"`)
+	if strings.Contains(body, `id="error-retry"`) || strings.Contains(body, "다시 시도") {
+		t.Errorf("the 404 page offers to try again:\n%.2000s", body)
+	}
+	status, body, at := c.get(base + "/logout")
+	if status != http.StatusOK || at.Path != "/logout" {
+		t.Fatalf("logout page: %d %s", status, at)
+	}
+	wantContains(t, "logout page, not logged in", body, `<p id="logout-none">로그인되어 있지 않아`)
+	if strings.Contains(body, "<form") {
+		t.Errorf("the logout page offers a form to a visitor who is not logged in:\n%.2000s", body)
+	}
+}
+
+// TestNextSurvivesSignup: a new user's login started for /consent comes
+// back to /consent through the signup page, also after a refused name.
+func TestNextSurvivesSignup(t *testing.T) {
+	_, base := startTestSite(t, appConfig{})
+	c := newClient(t, "ko")
+	c.get(base + "/auth/kakao/login?next=" + url.QueryEscape("/consent"))
+	_, body, at := c.consentSubmit(base, kakaotest.UserSeoyeon, "profile_image", "account_email")
+	if at.Path != "/signup" {
+		t.Fatalf("after consent: %s", at)
+	}
+	wantContains(t, "signup", body, `name="next" value="/consent"`)
+	status, body, _ := c.post(base+"/signup", url.Values{"name": {""}, "next": {"/consent"}}, true)
+	if status != http.StatusBadRequest {
+		t.Fatalf("empty name: %d", status)
+	}
+	wantContains(t, "signup after an empty name", body, `name="next" value="/consent"`)
+	_, body, at = c.post(base+"/signup", url.Values{"name": {"서연"}, "next": {inputValue(t, body, "next")}}, true)
+	if at.Path != "/consent" {
+		t.Fatalf("after signup: landed on %s, want /consent", at)
+	}
+	wantNotice(t, c, base, "signed up", body, "가입했습니다. 환영합니다!")
 }

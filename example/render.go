@@ -106,10 +106,12 @@ func (a *app) fail(c *gin.Context, status int, code kakaogin.ErrorCode, cause er
 	c.Abort()
 }
 
+// notFound is the site's 404 page: no "try again" (the same address would
+// fail again), only the way home.
 func (a *app) notFound(c *gin.Context) {
 	a.render(c, http.StatusNotFound, "error", "", kakaogin.ErrorPage{
 		Status: http.StatusNotFound, Title: tr(pageLang(c.Request), "notfound.title"),
-		Message: tr(pageLang(c.Request), "notfound.text"), RetryURL: "/",
+		Message: tr(pageLang(c.Request), "notfound.text"),
 	})
 }
 

@@ -180,7 +180,9 @@ func TestFakeAccountPickerAsksConsent(t *testing.T) {
 // Issue 12 (a dead end in the demo): a consent screen left open past its
 // lifetime answers Kakao's KOE001 page with a link back to the service (the
 // origin of the request's registered redirect URI); a made-up request id,
-// or the expired one again (it was dropped), gets the page without one.
+// or one answered already (the expired one again: it was dropped), gets
+// the page with a link back to the registered services, one for each
+// origin.
 func TestExpiredConsentScreenLinksBack(t *testing.T) {
 	var now atomic.Int64
 	now.Store(time.Now().UnixNano())
@@ -188,12 +190,20 @@ func TestExpiredConsentScreenLinksBack(t *testing.T) {
 	c := browser(t)
 	p, _ := consentForm(t, c, s, s.authParams("a"))
 	now.Add(int64(11 * time.Minute))
-	back := regexp.MustCompile(`<a id="back" href="([^"]+)"`)
-	for _, tc := range []struct{ name, p, want string }{
-		{"expired", p, "http://app.test/"},
-		{"made up", "nope", ""},
-		{"expired again", p, ""},
+	back := regexp.MustCompile(`<a(?: id="back")? href="([^"]+)"`)
+	for _, tc := range []struct {
+		name, p string
+		want    []string
+	}{
+		{"expired", p, []string{"http://app.test/"}},
+		{"made up", "nope", []string{"http://app.test/"}},
+		{"expired again", p, []string{"http://app.test/"}},
+		{"made up, two services", "nope", []string{"http://app.test/", "https://other.test/"}},
 	} {
+		if len(tc.want) > 1 {
+			s.AddRedirectURI("https://other.test/auth/kakao/callback")
+			s.AddRedirectURI("https://other.test/second/callback")
+		}
 		resp, err := c.PostForm(s.URL+PathConsent, url.Values{"p": {tc.p}, "user": {"4012345678"}, "action": {"accept"}})
 		if err != nil {
 			t.Fatal(err)
@@ -203,12 +213,12 @@ func TestExpiredConsentScreenLinksBack(t *testing.T) {
 		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("X-Kakaotest-Error-Code") != "KOE001" {
 			t.Fatalf("%s: %d %s", tc.name, resp.StatusCode, resp.Header.Get("X-Kakaotest-Error-Code"))
 		}
-		got := ""
-		if m := back.FindStringSubmatch(string(b)); m != nil {
-			got = m[1]
+		var got []string
+		for _, m := range back.FindAllStringSubmatch(string(b), -1) {
+			got = append(got, m[1])
 		}
-		if got != tc.want {
-			t.Errorf("%s: link back %q, want %q", tc.name, got, tc.want)
+		if !slices.Equal(got, tc.want) || !strings.Contains(string(b), `<a id="back" href="`+tc.want[0]+`"`) {
+			t.Errorf("%s: links back %q, want %q (the first with id back)", tc.name, got, tc.want)
 		}
 	}
 }

@@ -299,7 +299,10 @@ func (s *Server) handleConsentSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		s.errorPage(w, http.StatusBadRequest, "KOE001", "만료되었거나 잘못된 요청입니다.")
+		// A request the fake does not know: made up, or answered already
+		// (a second click, the browser's back button). Which service sent
+		// it is unknown; link back to the services registered.
+		s.errorPageBack(w, http.StatusBadRequest, "KOE001", "만료되었거나 잘못된 요청입니다. 서비스에서 다시 로그인해 주세요.", s.serviceOrigins()...)
 		return
 	}
 	delete(s.pending, r.PostForm.Get("p"))
@@ -344,6 +347,19 @@ func siteOrigin(redirectURI string) string {
 		return ""
 	}
 	return u.Scheme + "://" + u.Host + "/"
+}
+
+// serviceOrigins are the distinct origins of the registered redirect URIs,
+// sorted. Hold s.mu.
+func (s *Server) serviceOrigins() []string {
+	var out []string
+	for u := range s.redirectURIs {
+		if o := siteOrigin(u); o != "" && !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // subset reports whether every element of a is in b.

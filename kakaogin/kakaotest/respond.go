@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -27,20 +28,20 @@ var errorPageTmpl = template.Must(template.New("err").Parse(`<!doctype html>
 h1{font-size:20px}.code{background:#FEE500;display:inline-block;padding:4px 10px;border-radius:6px}</style>
 </head><body><div class="box"><h1>잠시 후 다시 시도해 주세요</h1>
 <p class="code" id="koe">{{.Code}}</p><p>{{.Message}}</p>
-{{if .Back}}<p><a id="back" href="{{.Back}}">서비스로 돌아가기</a></p>{{end}}</div></body></html>`))
+{{range $i, $b := .Back}}<p><a{{if not $i}} id="back"{{end}} href="{{$b}}">서비스로 돌아가기{{if gt (len $.Back) 1}} ({{$b}}){{end}}</a></p>{{end}}</div></body></html>`))
 
 // errorPage renders Kakao's non-redirect error page with a KOE code.
 func (s *Server) errorPage(w http.ResponseWriter, status int, code, msg string) {
-	s.errorPageBack(w, status, code, msg, "")
+	s.errorPageBack(w, status, code, msg)
 }
 
-// errorPageBack is errorPage with a link back to the service at back (the
-// origin of a registered redirect URI), or none when back is "".
-func (s *Server) errorPageBack(w http.ResponseWriter, status int, code, msg, back string) {
+// errorPageBack is errorPage with a link back to each service in back
+// (origins of registered redirect URIs), or none when back is empty.
+func (s *Server) errorPageBack(w http.ResponseWriter, status int, code, msg string, back ...string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("X-Kakaotest-Error-Code", code)
 	w.WriteHeader(status)
-	_ = errorPageTmpl.Execute(w, map[string]string{"Code": code, "Message": msg, "Back": back})
+	_ = errorPageTmpl.Execute(w, map[string]any{"Code": code, "Message": msg, "Back": slices.DeleteFunc(back, func(b string) bool { return b == "" })})
 }
 
 // splitList splits a comma list (and a space list when spaces is true),
