@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"net/url"
 	"os"
 	"os/exec"
 	"sync/atomic"
@@ -34,20 +33,7 @@ func TestClientsAskNoDNS(t *testing.T) {
 			"redis://127.0.0.1:7000?cluster=true&addr=127.0.0.1:7001",
 			"redis://127.0.0.1:6379/0",
 		} {
-			u, err := url.Parse(raw)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg := defaultConfig()
-			p, err := takeURLParams(u, &cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			o, err := parseClientOptions(u, p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := o.newClient()
+			c := clientOptionsOf(t, raw).newClient()
 			_ = c.Close()
 			if n := asked.Swap(0); n != 0 {
 				t.Errorf("%s: making the client asked DNS %d times", raw, n)

@@ -2,8 +2,6 @@ package redis
 
 import (
 	"errors"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"syscall"
@@ -244,13 +242,7 @@ func confirmed(t *testing.T, call func() error) error {
 // over s; /logout answers 503 when the store is unavailable, 500 on any
 // other error.
 func newLogoutEnv(t *testing.T, s *Store) *sessionEnv {
-	m, err := session.New(s, session.Config{CookieName: sessionCookieName, SealKeys: [][]byte{sessionSealKey},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := gin.New()
-	r.Use(gin.RecoveryWithWriter(io.Discard), m.Middleware())
+	m, r := sessionEngine(t, s)
 	r.POST("/login", func(c *gin.Context) {
 		if err := m.LogIn(c, &session.Login{KakaoID: 2718281828, UserID: "user-e", LoggedInAt: time.Now()}, nil); err != nil {
 			c.String(http.StatusServiceUnavailable, "login failed")

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -392,13 +390,7 @@ func newFailoverApp(t *testing.T, rawURL, prefix string) *failoverApp {
 		// once-a-second replication tick: wait long enough for it.
 		st := openTopology(t, rawURL+"&read_timeout=10s&replica_wait=4s", prefix)
 		a.stores[i] = st
-		m, err := session.New(st, session.Config{CookieName: sessionCookieName, SealKeys: [][]byte{sessionSealKey},
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := gin.New()
-		r.Use(gin.RecoveryWithWriter(io.Discard), m.Middleware())
+		m, r := sessionEngine(t, st)
 		r.POST("/login", func(c *gin.Context) {
 			id, _ := strconv.ParseInt(c.Query("id"), 10, 64)
 			l := &session.Login{KakaoID: id + kakaoIDBase, UserID: fmt.Sprintf("user-%d", id), LoggedInAt: time.Now()}

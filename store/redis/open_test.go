@@ -130,19 +130,7 @@ func TestURLChoosesClientAndTimeouts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			u, err := url.Parse(tt.url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg := defaultConfig()
-			p, err := takeURLParams(u, &cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			o, err := parseClientOptions(u, p)
-			if err != nil {
-				t.Fatal(err)
-			}
+			o := clientOptionsOf(t, tt.url)
 			var dial, read time.Duration
 			var retries int
 			var ctxTimeout bool
@@ -170,6 +158,25 @@ func TestURLChoosesClientAndTimeouts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// clientOptionsOf is what Open makes of rawURL's client part.
+func clientOptionsOf(t *testing.T, rawURL string) clientOptions {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := defaultConfig()
+	p, err := takeURLParams(u, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := parseClientOptions(u, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
 }
 
 // prefix= in the URL sets the key prefix; WithPrefix overrides it.

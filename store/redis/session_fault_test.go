@@ -28,12 +28,7 @@ func TestSessionsLostMidRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	m, err := session.New(st, session.Config{CookieName: sessionCookieName, SealKeys: [][]byte{sessionSealKey}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := gin.New()
-	r.Use(gin.RecoveryWithWriter(io.Discard), m.Middleware())
+	m, r := sessionEngine(t, st)
 	r.POST("/login", func(c *gin.Context) {
 		if err := m.LogIn(c, &session.Login{KakaoID: 3141592653, UserID: "user-1", LoggedInAt: time.Now()}, nil); err != nil {
 			c.String(http.StatusServiceUnavailable, "login failed")
@@ -103,6 +98,20 @@ func TestSessionsLostMidRequest(t *testing.T) {
 const sessionCookieName = "__Host-test"
 
 var sessionSealKey = []byte("0123456789abcdef0123456789abcdef")
+
+// sessionEngine is a session manager over st, quiet, and a Gin engine
+// with its middleware, for tests that serve logins through real sessions.
+func sessionEngine(t *testing.T, st *Store) (*session.Manager, *gin.Engine) {
+	t.Helper()
+	m, err := session.New(st, session.Config{CookieName: sessionCookieName, SealKeys: [][]byte{sessionSealKey},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := gin.New()
+	r.Use(gin.RecoveryWithWriter(io.Discard), m.Middleware())
+	return m, r
+}
 
 // sessionEnv serves requests on a Gin engine with the session middleware.
 type sessionEnv struct {
