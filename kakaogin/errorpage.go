@@ -7,13 +7,11 @@ import (
 	"encoding/base64"
 	"html/template"
 	"log/slog"
-	"mime"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kakaologin/kakaologin/internal/negotiate"
 	"github.com/kakaologin/kakaologin/session"
 )
 
@@ -64,7 +62,7 @@ func (r *errorRenderer) render(c *gin.Context, e *Error, retryURL string) {
 		Status: e.Status, Code: e.Code, Lang: lang, Title: title, Message: msg,
 		RetryURL: retryURL, Nonce: cspNonce(),
 	}
-	if wantsJSON(c.Request) {
+	if negotiate.WantsJSON(c.Request) {
 		r.writeJSON(c, e, retryURL)
 		return
 	}
@@ -143,36 +141,4 @@ func cspNonce() string {
 	var b [16]byte
 	rand.Read(b[:])
 	return base64.RawStdEncoding.EncodeToString(b[:])
-}
-
-// wantsJSON reports whether the client prefers JSON to HTML: an Accept
-// header ranking application/json (or */*+json) above text/html, or an XHR.
-func wantsJSON(r *http.Request) bool {
-	if r.Header.Get("X-Requested-With") == "XMLHttpRequest" {
-		return true
-	}
-	accept := r.Header.Get("Accept")
-	if accept == "" || len(accept) > 1024 {
-		return false
-	}
-	var jsonQ, htmlQ float64 = -1, -1
-	for _, part := range strings.Split(accept, ",") {
-		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		q := 1.0
-		if v, ok := params["q"]; ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1 {
-				q = f
-			}
-		}
-		switch {
-		case mt == "application/json" || strings.HasSuffix(mt, "+json"):
-			jsonQ = max(jsonQ, q)
-		case mt == "text/html":
-			htmlQ = max(htmlQ, q)
-		}
-	}
-	return jsonQ > 0 && jsonQ > htmlQ
 }

@@ -166,14 +166,14 @@ func TestKakaoErrorClassification(t *testing.T) {
 	}
 }
 
-func FuzzWantsJSON(f *testing.F) {
+// FuzzRequestLang: any Accept-Language header gives Korean or English.
+func FuzzRequestLang(f *testing.F) {
 	f.Add("application/json;q=0.5, text/html")
 	f.Add("*/*")
+	f.Add("en-US,en;q=0.9,ko;q=0.8")
 	f.Fuzz(func(t *testing.T, accept string) {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
-		r.Header.Set("Accept", accept)
 		r.Header.Set("Accept-Language", accept)
-		wantsJSON(r)
 		if l := requestLang(r); l != Korean && l != English {
 			t.Fatalf("lang %q", l)
 		}

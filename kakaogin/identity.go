@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kakaologin/kakaologin/internal/negotiate"
 	"github.com/kakaologin/kakaologin/session"
 )
 
@@ -93,7 +94,7 @@ func (k *Kakao) loginRequired(c *gin.Context) {
 		k.failJSON(c, newError(http.StatusUnauthorized, CodeLoginRequired, nil))
 		return
 	}
-	if wantsJSON(c.Request) {
+	if negotiate.WantsJSON(c.Request) {
 		setPageHeaders(c.Writer.Header(), "")
 		_, msg := Message(CodeLoginRequired, requestLang(c.Request))
 		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": CodeLoginRequired, "message": msg, "login_url": login})
@@ -148,7 +149,7 @@ func (k *Kakao) RequireScopes(items ...string) gin.HandlerFunc {
 		next := k.returnTo.resolve(c.Request.URL.RequestURI())
 		consent := k.path("consent") + "?scope=" + url.QueryEscape(strings.Join(missing, ",")) + "&next=" + url.QueryEscape(next)
 		setPageHeaders(c.Writer.Header(), "")
-		if wantsJSON(c.Request) || (c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead) {
+		if negotiate.WantsJSON(c.Request) || (c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead) {
 			_, msg := Message(CodeInsufficientScope, requestLang(c.Request))
 			c.AbortWithStatusJSON(http.StatusForbidden, gin.H{
 				"error": CodeInsufficientScope, "message": msg, "missing_scopes": missing, "consent_url": consent,

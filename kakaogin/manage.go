@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/kakaologin/kakaologin/internal/negotiate"
 )
 
 // Errors of the consent, service-terms and property methods (ConsentItems,
@@ -159,7 +161,7 @@ func (k *Kakao) handleRevoke(c *gin.Context, field string, revoke func(*gin.Cont
 
 func (k *Kakao) manageDone(c *gin.Context, next string, body gin.H) {
 	setPageHeaders(c.Writer.Header(), "")
-	if wantsJSON(c.Request) {
+	if negotiate.WantsJSON(c.Request) {
 		c.JSON(http.StatusOK, body)
 		return
 	}

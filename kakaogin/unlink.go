@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kakaologin/kakaologin/internal/negotiate"
 	"github.com/kakaologin/kakaologin/kakaogin/kakaoapi"
 	"github.com/kakaologin/kakaologin/session"
 )
@@ -80,7 +81,7 @@ func (k *Kakao) UnlinkAtKakao(ctx context.Context, c *gin.Context, kakaoID int64
 // where the unlink was asked for, to confirm it again.
 func (k *Kakao) requireReauth(c *gin.Context, l *session.Login) {
 	next := k.returnTo.resolve(c.Request.Referer())
-	if wantsJSON(c.Request) {
+	if negotiate.WantsJSON(c.Request) {
 		setPageHeaders(c.Writer.Header(), "")
 		_, msg := Message(CodeReauthRequired, requestLang(c.Request))
 		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": CodeReauthRequired, "message": msg})

@@ -6,7 +6,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-	"github.com/gin-gonic/gin/binding"
+
+	"github.com/kakaologin/kakaologin/internal/negotiate"
 )
 
 var (
@@ -65,8 +66,9 @@ const (
 
 // DefaultErrorHandler is the Config.ErrorHandler used when none is set. It
 // answers with status and a short page, JSON when the client prefers JSON
-// (by Accept) and HTML otherwise, without any detail of err; it sets
-// Cache-Control: no-store and Retry-After.
+// (an XHR, or an Accept header ranking JSON above HTML by its q values, as
+// kakaogin's error pages decide) and HTML otherwise, without any detail of
+// err; it sets Cache-Control: no-store and Retry-After.
 func DefaultErrorHandler(c *gin.Context, status int, _ error) {
 	h := c.Writer.Header()
 	h.Set("Cache-Control", "no-store")
@@ -74,7 +76,7 @@ func DefaultErrorHandler(c *gin.Context, status int, _ error) {
 	if status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", "5")
 	}
-	if c.NegotiateFormat(binding.MIMEHTML, binding.MIMEJSON) == binding.MIMEJSON {
+	if negotiate.WantsJSON(c.Request) {
 		c.Data(status, "application/json; charset=utf-8", []byte(unavailableJSON))
 		return
 	}

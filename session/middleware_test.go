@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -543,5 +544,42 @@ func TestNoStatusYetDoesNotStartTheResponse(t *testing.T) {
 	}
 	if got := body(e.do(http.MethodGet, "/read", tok)); got != "done" {
 		t.Fatalf("flash %q, want done", got)
+	}
+}
+
+// TestDefaultErrorHandlerForm: the store-unavailable answer takes the
+// same form as kakaogin's error pages for the same request (C100): JSON
+// for an XHR or an Accept header that ranks JSON higher by q, whatever
+// the order the types are listed in; HTML for a browser.
+func TestDefaultErrorHandlerForm(t *testing.T) {
+	tests := []struct {
+		name     string
+		header   [2]string
+		wantJSON bool
+	}{
+		{"a browser", [2]string{"Accept", "text/html,application/xhtml+xml,*/*;q=0.8"}, false},
+		{"no Accept", [2]string{}, false},
+		{"JSON only", [2]string{"Accept", "application/json"}, true},
+		{"HTML listed first, JSON ranked higher", [2]string{"Accept", "text/html;q=0.1, application/json"}, true},
+		{"JSON listed first, HTML ranked higher", [2]string{"Accept", "application/json;q=0.5, text/html"}, false},
+		{"an XHR", [2]string{"X-Requested-With", "XMLHttpRequest"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			c, _ := gin.CreateTestContext(w)
+			c.Request = httptest.NewRequest(http.MethodGet, "/", nil)
+			if tt.header[0] != "" {
+				c.Request.Header.Set(tt.header[0], tt.header[1])
+			}
+			DefaultErrorHandler(c, http.StatusServiceUnavailable, errors.New("store down"))
+			isJSON := strings.HasPrefix(w.Header().Get("Content-Type"), "application/json")
+			if w.Code != http.StatusServiceUnavailable || isJSON != tt.wantJSON {
+				t.Fatalf("%d %s, want 503 and JSON %v", w.Code, w.Header().Get("Content-Type"), tt.wantJSON)
+			}
+			if strings.Contains(w.Body.String(), "store down") {
+				t.Fatal("the error's text reached the client")
+			}
+		})
 	}
 }
