@@ -170,6 +170,22 @@ func (s *Server) handleRevokeScopes(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.scopeList(c.st, nil))
 }
 
+// termsChange authenticates a revoke or upgrade of service terms and reads
+// its tags; when it returns false it has answered (the -2 error for a
+// missing or unknown tag). Hold s.mu.
+func (s *Server) termsChange(w http.ResponseWriter, r *http.Request, verb string) (*caller, []string, bool) {
+	c, ok := s.authenticate(w, r, userOrAdmin)
+	if !ok {
+		return nil, nil, false
+	}
+	if r.PostForm.Get("tags") == "" {
+		s.kapiErrorLocked(w, 400, -2, "tags is required")
+		return nil, nil, false
+	}
+	tags, ok := s.termsTags(w, r.PostForm.Get("tags"), verb)
+	return c, tags, ok
+}
+
 // termsTags parses and checks a tags list; it answers the -2 error for an
 // unknown tag. Hold s.mu.
 func (s *Server) termsTags(w http.ResponseWriter, raw, verb string) ([]string, bool) {
@@ -229,15 +245,7 @@ func (s *Server) handleServiceTerms(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleRevokeTerms(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.authenticate(w, r, userOrAdmin)
-	if !ok {
-		return
-	}
-	if r.PostForm.Get("tags") == "" {
-		s.kapiErrorLocked(w, 400, -2, "tags is required")
-		return
-	}
-	tags, ok := s.termsTags(w, r.PostForm.Get("tags"), "revoke")
+	c, tags, ok := s.termsChange(w, r, "revoke")
 	if !ok {
 		return
 	}
@@ -255,15 +263,7 @@ func (s *Server) handleRevokeTerms(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleUpgradeTerms(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.authenticate(w, r, userOrAdmin)
-	if !ok {
-		return
-	}
-	if r.PostForm.Get("tags") == "" {
-		s.kapiErrorLocked(w, 400, -2, "tags is required")
-		return
-	}
-	tags, ok := s.termsTags(w, r.PostForm.Get("tags"), "upgrade")
+	c, tags, ok := s.termsChange(w, r, "upgrade")
 	if !ok {
 		return
 	}
