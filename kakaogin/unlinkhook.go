@@ -275,8 +275,12 @@ func (k *Kakao) retryUnlink(ctx context.Context, m store.Message) (_ bool, err e
 }
 
 // Run works the pending-unlink queue every interval until ctx ends. Start
-// it once per app instance: go kg.Run(ctx, time.Minute).
+// it once per app instance: go kg.Run(ctx, time.Minute). A non-positive
+// interval means one minute.
 func (k *Kakao) Run(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		interval = time.Minute
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

@@ -138,3 +138,47 @@ func TestQueuedUnlinkRoundTrips(t *testing.T) {
 		t.Errorf("parseQueued = %+v, %v; want %+v", got, ok, ev)
 	}
 }
+
+// TestRunWorksTheQueue: Run delivers a queued unlink event on its own
+// ticks and returns when its context ends; a non-positive interval is not
+// a panic (time.NewTicker's) but a minute.
+func TestRunWorksTheQueue(t *testing.T) {
+	hook := &unlinkHook{}
+	hook.fail.Store(true)
+	storeClock := &testClock{}
+	sm := sessionsOnClock(t, storeClock)
+	h := newHarness(t, withConfig(func(c *Config) { c.Unlink.OnUnlink = hook.hook; c.Sessions = sm }))
+	b := h.browser()
+	b.login("/")
+	if status, _, _ := b.post("/auth/kakao/unlink", nil, true); status != 303 {
+		t.Fatalf("unlink: status %d", status)
+	}
+	if queuedUnlinks(t, h) != 1 {
+		t.Fatal("the failed hook's event is not queued")
+	}
+	hook.fail.Store(false)
+	storeClock.Advance(unlinkLease)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); h.kg.Run(ctx, 10*time.Millisecond) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for queuedUnlinks(t, h) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("Run did not deliver the queued event within 10 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+
+	for _, interval := range []time.Duration{0, -time.Second} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		h.kg.Run(ctx, interval) // returns at once; must not panic
+	}
+}
