@@ -3,6 +3,7 @@ package kakaogin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -389,5 +390,35 @@ func TestGETRoutesChangeNothing(t *testing.T) {
 	}
 	if !b.loggedIn() || h.fake.Hits(kakaotest.PathUnlink)+h.fake.Hits(kakaotest.PathLogout) != 0 {
 		t.Fatal("C67: a GET changed state")
+	}
+}
+
+// TestUnlinkAtKakaoWithoutARequest: a background job (an account deleted
+// later, from an admin page) passes no Gin context: the user is unlinked
+// at Kakao with the admin key, and nothing local changes. A user who is
+// not linked counts as done. Without a request this used to panic.
+func TestUnlinkAtKakaoWithoutARequest(t *testing.T) {
+	h := newHarness(t)
+	b := h.browser()
+	_, body := b.login("/")
+	var id int64
+	if _, err := fmt.Sscanf(body, "home: logged in as %d", &id); err != nil {
+		t.Fatalf("login: %q", body)
+	}
+	if u, _ := h.fake.User(id); !u.Linked {
+		t.Fatal("the user is not linked at Kakao after logging in")
+	}
+	ctx := context.Background()
+	if err := h.kg.UnlinkAtKakao(ctx, nil, id); err != nil {
+		t.Fatalf("UnlinkAtKakao(nil c) = %v", err)
+	}
+	if u, _ := h.fake.User(id); u.Linked {
+		t.Fatal("the user is still linked at Kakao")
+	}
+	if err := h.kg.UnlinkAtKakao(ctx, nil, id); err != nil {
+		t.Fatalf("a second unlink = %v, want nil (already unlinked counts as done)", err)
+	}
+	if _, body, _ := b.get("/"); !strings.HasPrefix(body, "home: logged in") {
+		t.Fatalf("the local session changed: %q", body)
 	}
 }

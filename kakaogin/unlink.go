@@ -58,7 +58,10 @@ func (k *Kakao) handleUnlink(c *gin.Context) {
 
 // UnlinkAtKakao unlinks the request's user from the app at Kakao, with the
 // user's token, or the admin key when the token is gone. A user who is
-// already unlinked counts as done. It changes nothing locally.
+// already unlinked counts as done. It changes nothing locally. Outside a
+// request (a background job deleting accounts), pass a nil c: kakaoID is
+// then unlinked with the admin key, and without Config.AdminKey the call
+// fails with ErrNoKakaoTokens.
 func (k *Kakao) UnlinkAtKakao(ctx context.Context, c *gin.Context, kakaoID int64) error {
 	api, auth := k.Client(c)
 	_, err := api.Unlink(ctx, auth)

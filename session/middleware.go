@@ -75,9 +75,10 @@ func (m *Manager) req(c *gin.Context) *reqState {
 }
 
 // stateOf returns the session state the Middleware put on the request's
-// context, or nil.
+// context, or nil (also for a nil c, so that every Manager method called
+// outside a request answers ErrNoMiddleware).
 func stateOf(c *gin.Context) *reqState {
-	if c.Request == nil {
+	if c == nil || c.Request == nil {
 		return nil
 	}
 	st, _ := c.Request.Context().Value(stateKey{}).(*reqState)

@@ -461,6 +461,15 @@ func TestMethodsWithoutMiddleware(t *testing.T) {
 		}
 	})
 	r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+	// Outside any request (a nil Gin context, as a background job may
+	// pass): the same answers, not a nil dereference.
+	var c *gin.Context
+	_, ok := e.m.Current(c)
+	_, terr := e.m.Tokens(c)
+	errs = append(errs, e.m.LogIn(c, typicalLogin(), nil), e.m.LogOut(c), e.m.SetTokens(c, nil), terr)
+	if ok || e.m.CSRFSecret(c) != nil || e.m.HasSession(c) || e.m.IsBearer(c) || Of(c) != nil {
+		t.Error("a nil context answered as if it had a session")
+	}
 	for i, err := range errs {
 		if err != ErrNoMiddleware {
 			t.Errorf("call %d: %v, want ErrNoMiddleware", i, err)
