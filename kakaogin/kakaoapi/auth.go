@@ -34,11 +34,15 @@ func BearerFrom(src func(ctx context.Context) (string, error)) Auth {
 }
 
 // TokenSource authenticates with the access token of ts, an x/oauth2 token
-// source (for example one that refreshes).
+// source (for example one that refreshes). A nil ts, or one that returns no
+// token, fails the call before any request, as an empty access token does.
 func TokenSource(ts oauth2.TokenSource) Auth {
+	if ts == nil {
+		return Auth{}
+	}
 	return BearerFrom(func(context.Context) (string, error) {
 		t, err := ts.Token()
-		if err != nil {
+		if err != nil || t == nil {
 			return "", err
 		}
 		return t.AccessToken, nil

@@ -209,6 +209,14 @@ func TestAuthValidation(t *testing.T) {
 			_, err := c.Me(ctx, kakaoapi.TokenSource(errSource{srcErr}), nil)
 			return err
 		}, srcErr},
+		{"nil oauth2 token source", func(ctx context.Context, c *kakaoapi.Client) error {
+			_, err := c.Me(ctx, kakaoapi.TokenSource(nil), nil)
+			return err
+		}, nil},
+		{"oauth2 token source without a token", func(ctx context.Context, c *kakaoapi.Client) error {
+			_, err := c.Me(ctx, kakaoapi.TokenSource(errSource{}), nil)
+			return err
+		}, nil},
 		{"empty token from source", func(ctx context.Context, c *kakaoapi.Client) error {
 			_, err := c.Me(ctx, kakaoapi.BearerFrom(func(context.Context) (string, error) { return "", nil }), nil)
 			return err
