@@ -38,96 +38,12 @@ const callbackBudget = 10 * time.Second
 func (k *Kakao) handleCallback(c *gin.Context) {
 	rec := k.beginFlow(c, "kakaologin.callback")
 	defer k.countCallback(c, rec)
-	// A client whose callbacks keep failing to match a flow of their own
-	// browser is refused for a while, so that spraying made-up states and
-	// codes costs at most one store read each. The client is Gin's
-	// ClientIP, which trusts forwarding headers only from the proxies the
-	// host configured with engine.SetTrustedProxies — hosts behind a
-	// proxy must configure it (Gin's default trusts every peer). Many
-	// browsers may share one address (an office, a carrier's NAT), so the
-	// budget never stops a callback whose state names a flow of the
-	// browser's own session, and such a callback never counts against it.
-	client := c.ClientIP()
-	blocked := k.callbackFails.blocked(client)
-	matched := false
-	defer func() {
-		if s := c.Writer.Status(); !matched && s >= 400 && s < 500 {
-			k.callbackFails.fail(client)
-		}
-	}()
-	refuse := func(e *Error) {
-		if blocked {
-			e = newError(http.StatusTooManyRequests, CodeTooManyAttempts, fmt.Errorf("too many failed callbacks from this client; then: %w", e))
-		}
-		k.fail(c, e)
-	}
-	// Malformed or repeated parameters get their 400 either way: no store
-	// work is done for them.
-	q, ok := k.singleParams(c, "state", "code", "error", "error_description", "iss")
+	g := k.callbackGuard(c)
+	defer g.settle(c)
+	flow, code, ok := k.takeCallbackFlow(c, rec, g)
 	if !ok {
 		return
 	}
-	state := q["state"]
-	if state == "" || len(state) > maxState || hasForbiddenRune(state) {
-		k.event(c.Request.Context(), "callback rejected", "reason", "state missing or malformed")
-		refuse(newError(http.StatusBadRequest, CodeStateMismatch, errors.New("state missing or malformed")))
-		return
-	}
-	if !k.sessions.CookieSent(c) {
-		// The login route set the session cookie; a browser that comes
-		// back without it did not keep it. Starting again would loop.
-		k.event(c.Request.Context(), "callback rejected", "reason", "no session cookie")
-		refuse(newError(http.StatusBadRequest, CodeCookiesBlocked, errors.New("callback without a session cookie")))
-		return
-	}
-	taken := k.sessionOp(c, "take_flow")
-	flow, err := k.sessions.TakeFlow(c, hashState(state))
-	taken(err)
-	switch {
-	case errors.Is(err, session.ErrFlowUsed):
-		rec.flow = flowName(flow.Purpose)
-		if k.replayedCallback(c, flow) {
-			matched = true
-			return
-		}
-		k.event(c.Request.Context(), "callback rejected", "reason", "used state")
-		refuse(newError(http.StatusBadRequest, CodeStateMismatch, err))
-		return
-	case errors.Is(err, session.ErrFlowExpired):
-		matched = true // this browser's own flow, only too old
-		k.fail(c, newError(http.StatusBadRequest, CodeFlowExpired, err))
-		return
-	case err != nil && (errors.Is(err, session.ErrFlowNotFound) || errors.Is(err, session.ErrNotLoggedIn)):
-		k.event(c.Request.Context(), "callback rejected", "reason", "unknown state")
-		refuse(newError(http.StatusBadRequest, CodeStateMismatch, err))
-		return
-	case err != nil:
-		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
-		return
-	}
-	matched = true
-	rec.flow = flowName(flow.Purpose)
-	switch flow.Purpose {
-	case purposeLogin, purposeLoginAuto, purposeConsent, purposeReauth, purposeLink:
-	default:
-		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, fmt.Errorf("flow purpose %q", flow.Purpose)))
-		return
-	}
-	// RFC 9207: when Kakao names an issuer it must be ours (mix-up defence).
-	if iss, ok := q["iss"]; ok && iss != k.cfg.Endpoint.Issuer {
-		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("iss parameter names another issuer")))
-		return
-	}
-	if aerr := kakaoapi.ParseAuthorizeError(c.Request.URL.Query()); aerr != nil {
-		k.authorizeError(c, flow, aerr)
-		return
-	}
-	code := q["code"]
-	if code == "" || len(code) > maxCode || !printableASCII(code) {
-		k.fail(c, newError(http.StatusBadRequest, CodeBadRequest, errors.New("code missing or malformed")))
-		return
-	}
-
 	ctx, cancel := context.WithTimeout(c.Request.Context(), callbackBudget)
 	defer cancel()
 	tok, err := k.api.Exchange(ctx, code, flow.Verifier)
@@ -144,6 +60,129 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 		k.fail(c, e)
 		return
 	}
+	k.finishCallback(ctx, c, flow, tok, id, user)
+}
+
+// clientGuard is the callback failure budget of one request's client.
+// A client whose callbacks keep failing to match a flow of their own
+// browser is refused for a while, so that spraying made-up states and
+// codes costs at most one store read each. The client is Gin's ClientIP,
+// which trusts forwarding headers only from the proxies the host
+// configured with engine.SetTrustedProxies — hosts behind a proxy must
+// configure it (Gin's default trusts every peer). Many browsers may share
+// one address (an office, a carrier's NAT), so the budget never stops a
+// callback whose state names a flow of the browser's own session, and
+// such a callback never counts against it.
+type clientGuard struct {
+	k       *Kakao
+	client  string
+	blocked bool // the budget is spent: refusals say so
+	matched bool // the state named a flow of this browser's session
+}
+
+// callbackGuard starts the budget check of c's client.
+func (k *Kakao) callbackGuard(c *gin.Context) *clientGuard {
+	client := c.ClientIP()
+	return &clientGuard{k: k, client: client, blocked: k.callbackFails.blocked(client)}
+}
+
+// refuse answers a callback that matched no flow of the browser, as too
+// many attempts when the client's budget is spent.
+func (g *clientGuard) refuse(c *gin.Context, e *Error) {
+	if g.blocked {
+		e = newError(http.StatusTooManyRequests, CodeTooManyAttempts, fmt.Errorf("too many failed callbacks from this client; then: %w", e))
+	}
+	g.k.fail(c, e)
+}
+
+// settle counts a refused callback that matched no flow of the browser
+// against the client's budget.
+func (g *clientGuard) settle(c *gin.Context) {
+	if s := c.Writer.Status(); !g.matched && s >= 400 && s < 500 {
+		g.k.callbackFails.fail(g.client)
+	}
+}
+
+// takeCallbackFlow reads the callback's parameters, consumes the flow its
+// state names and returns it with the authorization code; when it reports
+// false it has answered (a malformed request, a state that names no live
+// flow of this browser, a replay after login, Kakao's error, or a bad
+// code).
+func (k *Kakao) takeCallbackFlow(c *gin.Context, rec *flowRecord, g *clientGuard) (session.Flow, string, bool) {
+	// Malformed or repeated parameters get their 400 either way: no store
+	// work is done for them.
+	q, ok := k.singleParams(c, "state", "code", "error", "error_description", "iss")
+	if !ok {
+		return session.Flow{}, "", false
+	}
+	state := q["state"]
+	if state == "" || len(state) > maxState || hasForbiddenRune(state) {
+		k.event(c.Request.Context(), "callback rejected", "reason", "state missing or malformed")
+		g.refuse(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("state missing or malformed")))
+		return session.Flow{}, "", false
+	}
+	if !k.sessions.CookieSent(c) {
+		// The login route set the session cookie; a browser that comes
+		// back without it did not keep it. Starting again would loop.
+		k.event(c.Request.Context(), "callback rejected", "reason", "no session cookie")
+		g.refuse(c, newError(http.StatusBadRequest, CodeCookiesBlocked, errors.New("callback without a session cookie")))
+		return session.Flow{}, "", false
+	}
+	taken := k.sessionOp(c, "take_flow")
+	flow, err := k.sessions.TakeFlow(c, hashState(state))
+	taken(err)
+	switch {
+	case errors.Is(err, session.ErrFlowUsed):
+		rec.flow = flowName(flow.Purpose)
+		if k.replayedCallback(c, flow) {
+			g.matched = true
+			return session.Flow{}, "", false
+		}
+		k.event(c.Request.Context(), "callback rejected", "reason", "used state")
+		g.refuse(c, newError(http.StatusBadRequest, CodeStateMismatch, err))
+		return session.Flow{}, "", false
+	case errors.Is(err, session.ErrFlowExpired):
+		g.matched = true // this browser's own flow, only too old
+		k.fail(c, newError(http.StatusBadRequest, CodeFlowExpired, err))
+		return session.Flow{}, "", false
+	case err != nil && (errors.Is(err, session.ErrFlowNotFound) || errors.Is(err, session.ErrNotLoggedIn)):
+		k.event(c.Request.Context(), "callback rejected", "reason", "unknown state")
+		g.refuse(c, newError(http.StatusBadRequest, CodeStateMismatch, err))
+		return session.Flow{}, "", false
+	case err != nil:
+		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
+		return session.Flow{}, "", false
+	}
+	g.matched = true
+	rec.flow = flowName(flow.Purpose)
+	switch flow.Purpose {
+	case purposeLogin, purposeLoginAuto, purposeConsent, purposeReauth, purposeLink:
+	default:
+		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, fmt.Errorf("flow purpose %q", flow.Purpose)))
+		return session.Flow{}, "", false
+	}
+	// RFC 9207: when Kakao names an issuer it must be ours (mix-up defence).
+	if iss, ok := q["iss"]; ok && iss != k.cfg.Endpoint.Issuer {
+		k.fail(c, newError(http.StatusBadRequest, CodeStateMismatch, errors.New("iss parameter names another issuer")))
+		return session.Flow{}, "", false
+	}
+	if aerr := kakaoapi.ParseAuthorizeError(c.Request.URL.Query()); aerr != nil {
+		k.authorizeError(c, flow, aerr)
+		return session.Flow{}, "", false
+	}
+	code := q["code"]
+	if code == "" || len(code) > maxCode || !printableASCII(code) {
+		k.fail(c, newError(http.StatusBadRequest, CodeBadRequest, errors.New("code missing or malformed")))
+		return session.Flow{}, "", false
+	}
+	return flow, code, true
+}
+
+// finishCallback completes the flow for the identified Kakao user: a
+// consent or link flow its own way; a login (or re-authentication) by the
+// host's linking hooks, OnLogin, a renewed session and the redirect to
+// where the login was going.
+func (k *Kakao) finishCallback(ctx context.Context, c *gin.Context, flow session.Flow, tok *kakaoapi.Token, id *session.Login, user *kakaoapi.User) {
 	switch flow.Purpose {
 	case purposeConsent:
 		k.finishConsent(ctx, c, tok, flow, id)
@@ -179,7 +218,7 @@ func (k *Kakao) handleCallback(c *gin.Context) {
 		return
 	}
 	loggedIn := k.sessionOp(c, "log_in")
-	err = k.sessions.LogIn(c, id, tokenSet(tok))
+	err := k.sessions.LogIn(c, id, tokenSet(tok))
 	loggedIn(err)
 	if err != nil {
 		k.fail(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))

@@ -175,7 +175,7 @@ func (k *Kakao) handleTokenSignIn(c *gin.Context) {
 	rec.flow = flowToken
 	defer k.countCallback(c, rec)
 	// Failed sign-ins count against the client as failed callbacks do
-	// (see handleCallback for what the client is).
+	// (see clientGuard for what the client is).
 	client := c.ClientIP()
 	if k.tokenFails.blocked(client) {
 		k.event(c.Request.Context(), "token sign-in rejected", "reason", "too many failures from this client")
@@ -187,99 +187,138 @@ func (k *Kakao) handleTokenSignIn(c *gin.Context) {
 			k.tokenFails.fail(client)
 		}
 	}()
-	refuse := func(status int, code ErrorCode, reason string, err error) {
-		k.event(c.Request.Context(), "token sign-in rejected", "reason", reason)
-		k.failJSON(c, newError(status, code, err))
-	}
 	if err := k.sessions.StartBearer(c); err != nil {
 		k.failJSON(c, newError(http.StatusInternalServerError, CodeInternal, err))
 		return
 	}
+	req, ok := k.readSignIn(c)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), callbackBudget)
+	defer cancel()
+	claims, ok := k.verifySDKIDToken(ctx, c, req)
+	if !ok {
+		return
+	}
+	info, user, ok := k.checkSDKAccessToken(ctx, c, req, claims)
+	if !ok {
+		return
+	}
+	k.signIn(ctx, c, req, claims, info, user)
+}
+
+// refuseSignIn answers a token sign-in refused for reason (logged, never
+// with the tokens).
+func (k *Kakao) refuseSignIn(c *gin.Context, status int, code ErrorCode, reason string, err error) {
+	k.event(c.Request.Context(), "token sign-in rejected", "reason", reason)
+	k.failJSON(c, newError(status, code, err))
+}
+
+// readSignIn reads the sign-in request and checks the shape of its tokens
+// and nonce; when it reports false it has answered.
+func (k *Kakao) readSignIn(c *gin.Context) (*tokenRequest, bool) {
 	req, e := readTokenRequest(c)
 	if e != nil {
-		refuse(e.Status, e.Code, "malformed request", e.Err)
-		return
+		k.refuseSignIn(c, e.Status, e.Code, "malformed request", e.Err)
+		return nil, false
 	}
 	oidc := !k.cfg.Login.DisableOIDC
 	switch {
 	case req.AccessToken == "" || len(req.AccessToken) > maxKakaoToken || !printableASCII(req.AccessToken):
-		refuse(http.StatusBadRequest, CodeBadRequest, "access_token missing or malformed", errors.New("access_token missing or malformed"))
-		return
+		k.refuseSignIn(c, http.StatusBadRequest, CodeBadRequest, "access_token missing or malformed", errors.New("access_token missing or malformed"))
 	case req.RefreshToken != "" && (len(req.RefreshToken) > maxKakaoToken || !printableASCII(req.RefreshToken)):
-		refuse(http.StatusBadRequest, CodeBadRequest, "refresh_token malformed", errors.New("refresh_token malformed"))
-		return
+		k.refuseSignIn(c, http.StatusBadRequest, CodeBadRequest, "refresh_token malformed", errors.New("refresh_token malformed"))
 	case oidc && req.IDToken == "":
-		refuse(http.StatusBadRequest, CodeInvalidIDToken, "id_token missing", errors.New("id_token missing (the app uses OpenID Connect)"))
-		return
+		k.refuseSignIn(c, http.StatusBadRequest, CodeInvalidIDToken, "id_token missing", errors.New("id_token missing (the app uses OpenID Connect)"))
 	case oidc && (req.Nonce == "" || len(req.Nonce) > maxNonce || !printableASCII(req.Nonce)):
-		refuse(http.StatusBadRequest, CodeInvalidNonce, "nonce missing or malformed", errors.New("nonce missing or malformed"))
-		return
+		k.refuseSignIn(c, http.StatusBadRequest, CodeInvalidNonce, "nonce missing or malformed", errors.New("nonce missing or malformed"))
+	default:
+		return req, true
 	}
+	return nil, false
+}
 
-	ctx, cancel := context.WithTimeout(c.Request.Context(), callbackBudget)
-	defer cancel()
-	var claims *idtoken.Claims
-	if oidc {
-		v, err := k.oidc.Verifier(ctx)
-		if err != nil {
-			k.failJSON(c, newError(http.StatusServiceUnavailable, CodeKakaoUnavailable, err))
-			return
-		}
-		claims, err = v.Verify(ctx, req.IDToken, idtoken.Checks{
-			Nonce: req.Nonce, MaxAge: idtoken.MaxExchangeAge, AccessToken: req.AccessToken, Audiences: k.cfg.SDKKeys,
-		})
-		if err != nil {
-			if errors.Is(err, ErrUnknownSigningKey) || errors.Is(err, ErrKeySetUnavailable) {
-				k.failJSON(c, newError(http.StatusServiceUnavailable, CodeInvalidIDToken, err)) // keys may be rotating
-				return
-			}
-			refuse(http.StatusBadRequest, CodeInvalidIDToken, "invalid ID token", err)
-			return
-		}
-		// The nonce must be one this server issued and nobody used: a
-		// read here; the single use is enforced by the swap below.
-		b, found, err := k.sessions.Store().Find(ctx, nonceKey(req.Nonce))
-		if err != nil {
-			k.failJSON(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
-			return
-		}
-		if !found || !bytes.Equal(b, nonceIssued) {
-			refuse(http.StatusBadRequest, CodeInvalidNonce, "unknown, expired or used nonce", errors.New("nonce unknown, expired or used"))
-			return
-		}
+// verifySDKIDToken verifies the app's ID token (issued for one of the SDK
+// keys, bound to the access token by at_hash) and that its nonce is one
+// this server issued and nobody used; it returns nil claims when the app
+// does not use OpenID Connect. When it reports false it has answered.
+func (k *Kakao) verifySDKIDToken(ctx context.Context, c *gin.Context, req *tokenRequest) (*idtoken.Claims, bool) {
+	if k.cfg.Login.DisableOIDC {
+		return nil, true
 	}
+	v, err := k.oidc.Verifier(ctx)
+	if err != nil {
+		k.failJSON(c, newError(http.StatusServiceUnavailable, CodeKakaoUnavailable, err))
+		return nil, false
+	}
+	claims, err := v.Verify(ctx, req.IDToken, idtoken.Checks{
+		Nonce: req.Nonce, MaxAge: idtoken.MaxExchangeAge, AccessToken: req.AccessToken, Audiences: k.cfg.SDKKeys,
+	})
+	if err != nil {
+		if errors.Is(err, ErrUnknownSigningKey) || errors.Is(err, ErrKeySetUnavailable) {
+			k.failJSON(c, newError(http.StatusServiceUnavailable, CodeInvalidIDToken, err)) // keys may be rotating
+			return nil, false
+		}
+		k.refuseSignIn(c, http.StatusBadRequest, CodeInvalidIDToken, "invalid ID token", err)
+		return nil, false
+	}
+	// The nonce must be one this server issued and nobody used: a read
+	// here; the single use is enforced by the swap in signIn.
+	b, found, err := k.sessions.Store().Find(ctx, nonceKey(req.Nonce))
+	if err != nil {
+		k.failJSON(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
+		return nil, false
+	}
+	if !found || !bytes.Equal(b, nonceIssued) {
+		k.refuseSignIn(c, http.StatusBadRequest, CodeInvalidNonce, "unknown, expired or used nonce", errors.New("nonce unknown, expired or used"))
+		return nil, false
+	}
+	return claims, true
+}
 
+// checkSDKAccessToken asks Kakao about the access token, once each: it must
+// be live, of this app, and of the ID token's user, and user info must be
+// of that same user. When it reports false it has answered.
+func (k *Kakao) checkSDKAccessToken(ctx context.Context, c *gin.Context, req *tokenRequest, claims *idtoken.Claims) (*kakaoapi.AccessTokenInfo, *kakaoapi.User, bool) {
 	info, err := k.api.AccessTokenInfo(ctx, kakaoapi.Bearer(req.AccessToken))
 	switch {
 	case errors.Is(err, kakaoapi.ErrInvalidToken), errors.Is(err, kakaoapi.ErrBadParameter), errors.Is(err, kakaoapi.ErrNotLinked):
-		refuse(http.StatusUnauthorized, CodeInvalidAccessToken, "access token refused by Kakao", err)
-		return
+		k.refuseSignIn(c, http.StatusUnauthorized, CodeInvalidAccessToken, "access token refused by Kakao", err)
+		return nil, nil, false
 	case err != nil:
 		k.failJSON(c, kakaoError(err))
-		return
+		return nil, nil, false
 	case info.AppID != k.cfg.AppID:
 		k.event(ctx, "token sign-in rejected", "reason", "access token of another app", "app_id", info.AppID)
 		k.failJSON(c, newError(http.StatusUnauthorized, CodeInvalidAccessToken, fmt.Errorf("access token of app %d, not this app", info.AppID)))
-		return
+		return nil, nil, false
 	case info.ExpiresIn <= 0:
-		refuse(http.StatusUnauthorized, CodeInvalidAccessToken, "access token expired", errors.New("access token expired"))
-		return
+		k.refuseSignIn(c, http.StatusUnauthorized, CodeInvalidAccessToken, "access token expired", errors.New("access token expired"))
+		return nil, nil, false
 	case claims != nil && info.ID != claims.KakaoID:
-		refuse(http.StatusBadRequest, CodeIdentityMismatch, "access token of another user", errors.New("access token info id differs from the ID token sub"))
-		return
+		k.refuseSignIn(c, http.StatusBadRequest, CodeIdentityMismatch, "access token of another user", errors.New("access token info id differs from the ID token sub"))
+		return nil, nil, false
 	}
 	user, err := k.api.Me(ctx, kakaoapi.Bearer(req.AccessToken), &kakaoapi.MeOptions{SecureResource: true})
 	switch {
 	case errors.Is(err, kakaoapi.ErrInvalidToken), errors.Is(err, kakaoapi.ErrNotLinked):
-		refuse(http.StatusUnauthorized, CodeInvalidAccessToken, "access token refused by Kakao", err)
-		return
+		k.refuseSignIn(c, http.StatusUnauthorized, CodeInvalidAccessToken, "access token refused by Kakao", err)
+		return nil, nil, false
 	case err != nil:
 		k.failJSON(c, kakaoError(err))
-		return
+		return nil, nil, false
 	case user.ID != info.ID:
-		refuse(http.StatusBadRequest, CodeIdentityMismatch, "user info of another user", errors.New("user info id differs from the access token's user"))
-		return
+		k.refuseSignIn(c, http.StatusBadRequest, CodeIdentityMismatch, "user info of another user", errors.New("user info id differs from the access token's user"))
+		return nil, nil, false
 	}
+	return info, user, true
+}
+
+// signIn finishes a checked sign-in: the nonce is used up (compare and
+// swap, so that one of two concurrent sign-ins wins), then the web flow's
+// linking, OnLogin and a new bearer session, answered with its token.
+func (k *Kakao) signIn(ctx context.Context, c *gin.Context, req *tokenRequest, claims *idtoken.Claims, info *kakaoapi.AccessTokenInfo, user *kakaoapi.User) {
 	now := k.cfg.Now()
 	l, err := k.loginOf(ctx, user, claims, agreedScopes(user, claims))
 	if err != nil {
@@ -287,15 +326,14 @@ func (k *Kakao) handleTokenSignIn(c *gin.Context) {
 		return
 	}
 	ts := &session.TokenSet{AccessToken: req.AccessToken, RefreshToken: req.RefreshToken, AccessExpiry: now.Add(info.ExpiresIn), Scopes: l.Scopes}
-
-	if oidc {
+	if claims != nil {
 		ok, err := k.sessions.Store().CompareAndSwap(ctx, nonceKey(req.Nonce), nonceIssued, nonceUsed, now.Add(tokenNonceLife))
 		if err != nil {
 			k.failJSON(c, newError(http.StatusServiceUnavailable, CodeSessionUnavailable, err))
 			return
 		}
 		if !ok {
-			refuse(http.StatusBadRequest, CodeInvalidNonce, "nonce used concurrently", errors.New("nonce used by a concurrent sign-in"))
+			k.refuseSignIn(c, http.StatusBadRequest, CodeInvalidNonce, "nonce used concurrently", errors.New("nonce used by a concurrent sign-in"))
 			return
 		}
 	}
