@@ -64,16 +64,7 @@ func TestNewNeedsTheStoreRoles(t *testing.T) {
 // tried once per lease, each time with the next Attempt, and a retry run
 // ends when it has seen the queue once instead of spinning on it.
 func TestUnlinkRetriesCountAttemptsAcrossLeases(t *testing.T) {
-	hook := &unlinkHook{}
-	hook.fail.Store(true)
-	storeClock := &testClock{}
-	sm := sessionsOnClock(t, storeClock)
-	h := newHarness(t, withConfig(func(c *Config) { c.Unlink.OnUnlink = hook.hook; c.Sessions = sm }))
-	b := h.browser()
-	b.login("/")
-	if status, _, _ := b.post("/auth/kakao/unlink", nil, true); status != 303 {
-		t.Fatalf("status %d", status)
-	}
+	h, hook, storeClock := withQueuedUnlink(t)
 	for round := 1; round <= 3; round++ {
 		before := hook.count()
 		if n, err := h.kg.RetryPendingUnlinks(context.Background()); n != 0 || err != nil {
@@ -143,16 +134,7 @@ func TestQueuedUnlinkRoundTrips(t *testing.T) {
 // ticks and returns when its context ends; a non-positive interval is not
 // a panic (time.NewTicker's) but a minute.
 func TestRunWorksTheQueue(t *testing.T) {
-	hook := &unlinkHook{}
-	hook.fail.Store(true)
-	storeClock := &testClock{}
-	sm := sessionsOnClock(t, storeClock)
-	h := newHarness(t, withConfig(func(c *Config) { c.Unlink.OnUnlink = hook.hook; c.Sessions = sm }))
-	b := h.browser()
-	b.login("/")
-	if status, _, _ := b.post("/auth/kakao/unlink", nil, true); status != 303 {
-		t.Fatalf("unlink: status %d", status)
-	}
+	h, hook, storeClock := withQueuedUnlink(t)
 	if queuedUnlinks(t, h) != 1 {
 		t.Fatal("the failed hook's event is not queued")
 	}
@@ -181,4 +163,22 @@ func TestRunWorksTheQueue(t *testing.T) {
 		cancel()
 		h.kg.Run(ctx, interval) // returns at once; must not panic
 	}
+}
+
+// withQueuedUnlink is a harness whose store runs on its own clock, in
+// which a user has unlinked while OnUnlink fails, so that the event waits
+// in the queue; the hook keeps failing until the test says otherwise.
+func withQueuedUnlink(t *testing.T) (*harness, *unlinkHook, *testClock) {
+	t.Helper()
+	hook := &unlinkHook{}
+	hook.fail.Store(true)
+	storeClock := &testClock{}
+	sm := sessionsOnClock(t, storeClock)
+	h := newHarness(t, withConfig(func(c *Config) { c.Unlink.OnUnlink = hook.hook; c.Sessions = sm }))
+	b := h.browser()
+	b.login("/")
+	if status, _, _ := b.post("/auth/kakao/unlink", nil, true); status != 303 {
+		t.Fatalf("unlink: status %d", status)
+	}
+	return h, hook, storeClock
 }
