@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -70,27 +69,19 @@ func (a *app) apiSignup(c *gin.Context) {
 		return
 	}
 	name := strings.TrimSpace(req.Name)
-	if name == "" || utf8.RuneCountInString(name) > 40 || !utf8.ValidString(name) {
+	id, err := a.completeSignup(c, p, name)
+	switch {
+	case errors.Is(err, errBadName):
 		c.JSON(http.StatusBadRequest, gin.H{"error": "bad_name"})
 		return
-	}
-	email := ""
-	if p.EmailVerified {
-		email = p.Email
-	}
-	ctx := c.Request.Context()
-	id, err := a.users.create(ctx, name, email)
-	if err != nil {
+	case errors.Is(err, errCreateUser):
 		c.JSON(http.StatusInternalServerError, gin.H{"error": "internal_error"})
 		return
-	}
-	if err := a.kg.CompletePending(c, id); err != nil {
-		_ = a.users.delete(ctx, id)
-		status := http.StatusServiceUnavailable
-		if errors.Is(err, kakaogin.ErrNotPending) || errors.Is(err, kakaogin.ErrLinkConflict) {
-			status = http.StatusConflict
-		}
-		c.JSON(status, gin.H{"error": "signup_failed"})
+	case errors.Is(err, kakaogin.ErrNotPending), errors.Is(err, kakaogin.ErrLinkConflict):
+		c.JSON(http.StatusConflict, gin.H{"error": "signup_failed"})
+		return
+	case err != nil:
+		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "signup_failed"})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"user": gin.H{"id": id, "name": name}})

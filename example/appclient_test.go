@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -124,5 +125,29 @@ func TestAppUnlink(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("GET /api/me after the unlink: %d", resp.StatusCode)
+	}
+}
+
+// An app's signup with a name the site refuses (empty, over 40
+// characters) gets 400 bad_name and stores no site user; the same user's
+// next sign-in signs up with a good name.
+func TestAPISignupRefusesBadNames(t *testing.T) {
+	a, base := startTestSite(t, appConfig{})
+	kakaoID := strconv.FormatInt(kakaotest.UserSeoyeon, 10)
+	for _, name := range []string{"", "   ", strings.Repeat("가", 41)} {
+		c := &appclient.Client{Base: base, SDK: appclient.DemoSDK(nil, base, kakaoID), Name: name}
+		_, err := c.Run(context.Background())
+		var se *appclient.StatusError
+		if !errors.As(err, &se) || se.Status != http.StatusBadRequest || se.Code != "bad_name" {
+			t.Fatalf("signup as %q: %v, want 400 bad_name", name, err)
+		}
+	}
+	var n int
+	if err := a.users.db.QueryRow(`SELECT count(*) FROM site_users`).Scan(&n); err != nil || n != 1 { // the seeded account only
+		t.Fatalf("%d site users after refused signups (%v)", n, err)
+	}
+	c := &appclient.Client{Base: base, SDK: appclient.DemoSDK(nil, base, kakaoID), Name: "서연"}
+	if res, err := c.Run(context.Background()); err != nil || !res.Signup {
+		t.Fatalf("signup with a good name: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -118,18 +119,20 @@ func (a *app) signupPage(c *gin.Context) {
 		"Next": sitePath(c.Query("next"), "/profile")})
 }
 
-// signup creates the site user and completes the Kakao signup.
-func (a *app) signup(c *gin.Context) {
-	p, ok := a.kg.Pending(c)
-	if !ok || p.Kind != kakaogin.PendingSignup {
-		c.Redirect(http.StatusSeeOther, "/")
-		return
-	}
-	name := strings.TrimSpace(c.PostForm("name"))
+// errBadName is a signup name that is empty, longer than 40 characters or
+// not UTF-8; errCreateUser a site user that could not be stored.
+var (
+	errBadName    = errors.New("signup name must be 1 to 40 characters")
+	errCreateUser = errors.New("create site user")
+)
+
+// completeSignup creates the site user named name (trimmed by the caller),
+// with the pending Kakao user's email when Kakao verified it, and completes
+// the pending signup; the user is deleted again when completing fails.
+// Errors: errBadName, errCreateUser, or CompletePending's.
+func (a *app) completeSignup(c *gin.Context, p *kakaogin.PendingIdentity, name string) (string, error) {
 	if name == "" || utf8.RuneCountInString(name) > 40 || !utf8.ValidString(name) {
-		a.render(c, http.StatusBadRequest, "signup", "error.name", gin.H{"Name": name, "Email": p.Email, "EmailVerified": p.EmailVerified,
-			"Next": sitePath(c.PostForm("next"), "/profile")})
-		return
+		return "", errBadName
 	}
 	email := ""
 	if p.EmailVerified {
@@ -138,11 +141,32 @@ func (a *app) signup(c *gin.Context) {
 	ctx := c.Request.Context()
 	id, err := a.users.create(ctx, name, email)
 	if err != nil {
-		a.fail(c, http.StatusInternalServerError, kakaogin.CodeInternal, err)
-		return
+		return "", fmt.Errorf("%w: %w", errCreateUser, err)
 	}
 	if err := a.kg.CompletePending(c, id); err != nil {
 		_ = a.users.delete(ctx, id)
+		return "", err
+	}
+	return id, nil
+}
+
+// signup creates the site user and completes the Kakao signup.
+func (a *app) signup(c *gin.Context) {
+	p, ok := a.kg.Pending(c)
+	if !ok || p.Kind != kakaogin.PendingSignup {
+		c.Redirect(http.StatusSeeOther, "/")
+		return
+	}
+	name := strings.TrimSpace(c.PostForm("name"))
+	switch _, err := a.completeSignup(c, p, name); {
+	case errors.Is(err, errBadName):
+		a.render(c, http.StatusBadRequest, "signup", "error.name", gin.H{"Name": name, "Email": p.Email, "EmailVerified": p.EmailVerified,
+			"Next": sitePath(c.PostForm("next"), "/profile")})
+		return
+	case errors.Is(err, errCreateUser):
+		a.fail(c, http.StatusInternalServerError, kakaogin.CodeInternal, err)
+		return
+	case err != nil:
 		a.completeFail(c, err)
 		return
 	}
